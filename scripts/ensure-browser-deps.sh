@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install the system packages the browser journeys need: Debian's chromium and chromium-driver
+# (Playwright drives /usr/bin/chromium; no browser build is ever downloaded), fonts-noto-cjk for
+# Chinese text in screenshots, and poppler-utils (pdftoppm) to render PDFs the tests produce.
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "installing system packages for the test suite: ${need[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
