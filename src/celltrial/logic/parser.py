@@ -1,0 +1,232 @@
+"""Pratt parser: tokens -> syntax tree, refusing anything REDCap would refuse.
+
+Binding powers, loosest first::
+
+    or  <  and  <  not  <  = <> != < <= > >=  <  + -  <  * /  <  unary -  <  ^
+
+Three spellings that REDCap users read differently are refused as ambiguous
+rather than guessed: chained comparisons (``1 < [a] < 5``), chained powers
+(``2^3^2``) and a minus sign on a power (``-2^2``).  Parentheses resolve each.
+"""
+
+from __future__ import annotations
+
+import re
+
+from celltrial.logic.errors import LogicSyntaxError
+from celltrial.logic.functions import FUNCTIONS, check_call
+from celltrial.logic.nodes import (
+    COMPARISONS,
+    Binary,
+    Boolean,
+    Call,
+    Field,
+    FieldRef,
+    Negate,
+    Node,
+    Not,
+    Number,
+    String,
+)
+from celltrial.logic.tokens import Kind, Token, tokenize
+
+_OR, _AND, _NOT, _COMPARE, _ADD, _MULTIPLY, _UNARY, _POWER = 1, 2, 3, 4, 5, 6, 7, 8
+
+_INFIX_POWER = {
+    "or": _OR,
+    "and": _AND,
+    **{op: _COMPARE for op in ("=", "<>", "!=", "<", "<=", ">", ">=")},
+    "+": _ADD,
+    "-": _ADD,
+    "*": _MULTIPLY,
+    "/": _MULTIPLY,
+    "^": _POWER,
+}
+
+_KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
+# REDCap variable names: a letter, then letters, digits, underscores.
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_EVENT_NAME = re.compile(r"[A-Za-z0-9_]+\Z")
+_CHECKBOX = re.compile(r"([A-Za-z][A-Za-z0-9_]*)\(([A-Za-z0-9_.\-]+)\)\Z")
+
+
+def parse_tree(source: str) -> Node:
+    return _Parser(source).parse()
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tokens = tokenize(source)
+        self.index = 0
+
+    # --- token helpers -----------------------------------------------------
+
+    def peek(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        if token.kind is not Kind.EOF:
+            self.index += 1
+        return token
+
+    def error(self, message: str, position: int) -> LogicSyntaxError:
+        return LogicSyntaxError(message, self.source, position)
+
+    def unexpected(self, token: Token, expecting: str | None = None) -> LogicSyntaxError:
+        if token.kind is Kind.EOF:
+            message = "unexpected end of expression"
+        else:
+            message = f"unexpected {token.describe()}"
+        if expecting:
+            message += f"; expected {expecting}"
+        return self.error(message, token.position)
+
+    def infix_power(self, token: Token) -> int | None:
+        if token.kind is Kind.OP:
+            return _INFIX_POWER[token.text]
+        if token.kind is Kind.NAME and token.text.lower() in ("and", "or"):
+            return _INFIX_POWER[token.text.lower()]
+        return None
+
+    # --- grammar -------------------------------------------------------------
+
+    def parse(self) -> Node:
+        if self.peek().kind is Kind.EOF:
+            raise self.error("empty expression", 0)
+        node = self.expression(0)
+        token = self.peek()
+        if token.kind is not Kind.EOF:
+            if token.kind is Kind.RPAREN:
+                raise self.error("unexpected ')' with no matching '('", token.position)
+            raise self.unexpected(token, "an operator such as 'and' or '='")
+        return node
+
+    def expression(self, min_power: int) -> Node:
+        left = self.prefix()
+        while True:
+            token = self.peek()
+            power = self.infix_power(token)
+            if power is None or power <= min_power:
+                return left
+            self.advance()
+            op = token.text.lower()
+            if op == "!=":
+                op = "<>"
+            right = self.expression(power)
+            follower = self.peek()
+            if op in COMPARISONS and self.infix_power(follower) == _COMPARE:
+                raise self.error(
+                    f"chained comparison '{follower.text}' is ambiguous; join the comparisons with 'and'",
+                    follower.position,
+                )
+            if op == "^" and follower.kind is Kind.OP and follower.text == "^":
+                raise self.error(
+                    "chained '^' is ambiguous; use parentheses, e.g. (2^3)^2 or 2^(3^2)",
+                    follower.position,
+                )
+            left = Binary(op, left, right, token.position)
+
+    def prefix(self) -> Node:
+        token = self.advance()
+        kind = token.kind
+        if kind is Kind.NUMBER:
+            text = token.text
+            value: int | float = float(text) if "." in text else int(text)
+            return Number(value, token.position)
+        if kind is Kind.STRING:
+            return String(token.text, token.position, self.source[token.position])
+        if kind is Kind.FIELD:
+            return self.field(token)
+        if kind is Kind.LPAREN:
+            inner = self.expression(0)
+            closing = self.advance()
+            if closing.kind is not Kind.RPAREN:
+                found = closing.describe() if closing.kind is not Kind.EOF else "the end"
+                raise self.error(
+                    f"'(' at column {self.column_of(token.position)} is not closed: found {found} instead of ')'",
+                    closing.position,
+                )
+            return inner
+        if kind is Kind.OP and token.text == "-":
+            operand = self.expression(_POWER)
+            follower = self.peek()
+            if follower.kind is Kind.OP and follower.text == "^":
+                raise self.error("'-' before a power is ambiguous; write -(x^y) or (-x)^y", follower.position)
+            return Negate(operand, token.position)
+        if kind is Kind.NAME:
+            return self.name(token)
+        raise self.unexpected(token, "a value, a [field] or a function")
+
+    def column_of(self, position: int) -> int:
+        return position - (self.source.rfind("\n", 0, position) + 1) + 1
+
+    def name(self, token: Token) -> Node:
+        word = token.text.lower()
+        if word == "not":
+            return Not(self.expression(_NOT), token.position)
+        if word in ("true", "false"):
+            return Boolean(word == "true", token.position)
+        if word in _KEYWORDS:
+            raise self.unexpected(token, "a value before it")
+        if self.peek().kind is Kind.LPAREN:
+            return self.call(token)
+        raise self.error(
+            f"unknown name '{token.text}'; field names go in square brackets, e.g. [{token.text}]",
+            token.position,
+        )
+
+    def call(self, name_token: Token) -> Node:
+        name = name_token.text.lower()
+        function = FUNCTIONS.get(name)
+        if function is None:
+            raise self.error(f"unknown function '{name_token.text}'", name_token.position)
+        self.advance()  # the '('
+        args: list[Node] = []
+        if self.peek().kind is Kind.RPAREN:
+            self.advance()
+        else:
+            while True:
+                args.append(self.expression(0))
+                separator = self.advance()
+                if separator.kind is Kind.RPAREN:
+                    break
+                if separator.kind is not Kind.COMMA:
+                    raise self.unexpected(separator, f"',' or ')' in the call to {name}()")
+        count = len(args)
+        if count < function.min_args or (function.max_args is not None and count > function.max_args):
+            raise self.error(f"{name}() takes {function.arity_text()}, got {count}", name_token.position)
+        call = Call(name, tuple(args), name_token.position)
+        problem = check_call(call)
+        if problem is not None:
+            raise self.error(*problem)
+        return call
+
+    def field(self, first: Token) -> Node:
+        following = self.peek()
+        if following.kind is Kind.FIELD and following.position == first.end:
+            self.advance()
+            third = self.peek()
+            if third.kind is Kind.FIELD and third.position == following.end:
+                raise self.error(
+                    "repeating-instance references like [event][field][1] are not supported", third.position
+                )
+            event = first.text.strip()
+            if not _EVENT_NAME.match(event):
+                raise self.error(f"'{first.text}' is not a valid unique event name", first.position)
+            return Field(self.field_ref(event, following), first.position)
+        return Field(self.field_ref(None, first), first.position)
+
+    def field_ref(self, event: str | None, token: Token) -> FieldRef:
+        text = token.text.strip()
+        if not text:
+            raise self.error("empty field reference '[]'", token.position)
+        if _FIELD_NAME.match(text):
+            return FieldRef(event, text, None)
+        checkbox = _CHECKBOX.match(text)
+        if checkbox:
+            return FieldRef(event, checkbox.group(1), checkbox.group(2))
+        if "-" in text or ":" in text:
+            raise self.error(f"smart variable or modifier '[{text}]' is not supported", token.position)
+        raise self.error(f"'{text}' is not a valid field name", token.position)
