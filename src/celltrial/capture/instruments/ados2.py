@@ -33,16 +33,25 @@ ADOS2_CSS_LEVELS = BandTable(
 )
 
 
-def score_ados2(css: object, *, module: str | None = None, classification: str | None = None) -> InstrumentScore:
+def score_ados2(
+    css: object, *, module: str | None = None, classification: str | None = None
+) -> InstrumentScore:
     """Validate an examiner-entered CSS (1-10), module and classification; derive the CSS level."""
     if css is None:
         raise MissingItemError(f"{CODE}: calibrated severity score missing; enter 1-10")
-    if isinstance(css, bool) or not isinstance(css, int | float) or float(css) != int(css) or not 1 <= css <= 10:
+    if (
+        isinstance(css, bool)
+        or not isinstance(css, int | float)
+        or float(css) != int(css)
+        or not 1 <= css <= 10
+    ):
         raise ItemValueError(f"{CODE} calibrated severity score: {css!r} must be an integer 1-10")
     if module is not None and str(module) not in MODULES:
         raise ItemValueError(f"{CODE} module: {module!r} must be one of {', '.join(MODULES)}")
     if classification is not None and classification not in CLASSIFICATIONS:
-        raise ItemValueError(f"{CODE} classification: {classification!r} must be one of {', '.join(CLASSIFICATIONS)}")
+        raise ItemValueError(
+            f"{CODE} classification: {classification!r} must be one of {', '.join(CLASSIFICATIONS)}"
+        )
     level = resolve_band(ADOS2_CSS_LEVELS, int(css))
     return InstrumentScore(
         instrument=CODE,

@@ -73,11 +73,15 @@ class KrugKey:
                 raise ScoringKeyError(f"{CODE} key: each item entry must be an object")
             item, weight, area = entry.get("item"), entry.get("weight"), entry.get("area")
             if not isinstance(item, int) or not 1 <= item <= ITEM_COUNT or item in by_item:
-                raise ScoringKeyError(f"{CODE} key: item number {item!r} invalid or repeated (1-{ITEM_COUNT})")
+                raise ScoringKeyError(
+                    f"{CODE} key: item number {item!r} invalid or repeated (1-{ITEM_COUNT})"
+                )
             if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 4:
                 raise ScoringKeyError(f"{CODE} key item {item}: weight {weight!r} must be an integer 1-4")
             if area not in _AREA_CODES:
-                raise ScoringKeyError(f"{CODE} key item {item}: area {area!r} must be one of {', '.join(_AREA_CODES)}")
+                raise ScoringKeyError(
+                    f"{CODE} key item {item}: area {area!r} must be one of {', '.join(_AREA_CODES)}"
+                )
             by_item[item] = (weight, str(area))
         ordered = [by_item[n] for n in range(1, ITEM_COUNT + 1)]
         return cls(

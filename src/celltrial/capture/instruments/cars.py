@@ -39,7 +39,9 @@ MILD_MODERATE = Band("mild_to_moderate", "Mild-to-moderate symptoms of ASD", "�
 SEVERE = Band("severe", "Severe symptoms of ASD", "重度孤独症症状")
 
 
-def _table(name: str, low: Band, mild_from: float, severe_from: float, source: str, verified: bool) -> BandTable:
+def _table(
+    name: str, low: Band, mild_from: float, severe_from: float, source: str, verified: bool
+) -> BandTable:
     return BandTable(
         name,
         (
@@ -97,7 +99,9 @@ def score_cars(
     total = sum(values)
     table = band_table_for(version, age_years)
     if table is None:
-        notes: tuple[str, ...] = ("CARS2-ST bands depend on age (<13 / ≥13 y): give the age to derive the band",)
+        notes: tuple[str, ...] = (
+            "CARS2-ST bands depend on age (<13 / ≥13 y): give the age to derive the band",
+        )
         band = None
         table_name = None
     else:

@@ -13,7 +13,9 @@ from celltrial.capture.instruments.bands import Band
 from celltrial.capture.instruments.errors import ItemValueError, MissingItemError
 from celltrial.capture.instruments.result import InstrumentScore
 
-SOURCE = "Guy W. ECDEU Assessment Manual for Psychopharmacology, rev. 1976, DHEW Publ No (ADM) 76-338, pp. 217-222"
+SOURCE = (
+    "Guy W. ECDEU Assessment Manual for Psychopharmacology, rev. 1976, DHEW Publ No (ADM) 76-338, pp. 217-222"
+)
 
 CGI_S_ANCHORS: dict[int, Band] = {
     1: Band("normal", "Normal, not at all ill", "正常，无病"),
@@ -52,7 +54,11 @@ def score_cgi_s(value: object) -> InstrumentScore:
     """CGI-Severity 1-7 with its anchor."""
     rating = _as_rating("CGI_S", value, 1)
     return InstrumentScore(
-        instrument="CGI_S", total=rating, band=CGI_S_ANCHORS[rating], band_table="Guy 1976 CGI-S", source=SOURCE
+        instrument="CGI_S",
+        total=rating,
+        band=CGI_S_ANCHORS[rating],
+        band_table="Guy 1976 CGI-S",
+        source=SOURCE,
     )
 
 
@@ -69,5 +75,9 @@ def score_cgi_i(value: object) -> InstrumentScore:
             source=SOURCE,
         )
     return InstrumentScore(
-        instrument="CGI_I", total=rating, band=CGI_I_ANCHORS[rating], band_table="Guy 1976 CGI-I", source=SOURCE
+        instrument="CGI_I",
+        total=rating,
+        band=CGI_I_ANCHORS[rating],
+        band_table="Guy 1976 CGI-I",
+        source=SOURCE,
     )

@@ -29,16 +29,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "list or from --file (JSON list/object or CSV). Missing items are refused, never counted as 0.",
     )
     parser.add_argument("instrument", nargs="?", metavar="INSTRUMENT", help="instrument code (see --list)")
-    parser.add_argument("items", nargs="*", metavar="ITEMS", help="item scores, comma-separated (NA = missing)")
+    parser.add_argument(
+        "items", nargs="*", metavar="ITEMS", help="item scores, comma-separated (NA = missing)"
+    )
     parser.add_argument("--list", action="store_true", help="list the instrument codes and exit")
     parser.add_argument("--file", type=Path, help="read items from a JSON or CSV file")
     parser.add_argument("--age", type=float, help="age in years (CARS2-ST bands depend on it)")
-    parser.add_argument("--key", type=Path, help="ABC_KRUG57 scoring key (JSON); or $CELLTRIAL_ABC_KRUG57_KEY")
+    parser.add_argument(
+        "--key", type=Path, help="ABC_KRUG57 scoring key (JSON); or $CELLTRIAL_ABC_KRUG57_KEY"
+    )
     parser.add_argument("--reverse-items", help="SRS2 reverse-scored item numbers: comma list or JSON file")
     parser.add_argument("--keyed", action="store_true", help="SRS2 item scores are already keyed")
     parser.add_argument("--t-score", type=int, help="SRS2 total T-score from the licensed norms")
     parser.add_argument("--module", help="ADOS2 module (T, 1, 2, 3, 4)")
-    parser.add_argument("--classification", help="ADOS2 classification (autism, autism_spectrum, non_spectrum)")
+    parser.add_argument(
+        "--classification", help="ADOS2 classification (autism, autism_spectrum, non_spectrum)"
+    )
     parser.add_argument(
         "--allow-unverified-bands",
         action="store_true",

@@ -44,44 +44,94 @@ REGISTRY: Mapping[str, InstrumentSpec] = {
     spec.code: spec
     for spec in (
         InstrumentSpec(
-            "ABC_AMAN58", "Aberrant Behavior Checklist", "异常行为量表", "58 items, 0-3", 58, REFUSE,
+            "ABC_AMAN58",
+            "Aberrant Behavior Checklist",
+            "异常行为量表",
+            "58 items, 0-3",
+            58,
+            REFUSE,
             aberrant_behavior_checklist.SOURCE,
         ),
         InstrumentSpec(
-            "ABC_KRUG57", "Autism Behavior Checklist", "孤独症行为量表", "57 items, 0/1 (site-loaded key)", 57,
-            REFUSE, autism_behavior_checklist.SOURCE,
+            "ABC_KRUG57",
+            "Autism Behavior Checklist",
+            "孤独症行为量表",
+            "57 items, 0/1 (site-loaded key)",
+            57,
+            REFUSE,
+            autism_behavior_checklist.SOURCE,
         ),
         InstrumentSpec(
-            "CARS1", "Childhood Autism Rating Scale (1988)", "儿童孤独症评定量表", "15 items, 1-4 by 0.5", 15,
-            "refuse: every item must be rated", cars.SOURCES["CARS1"],
+            "CARS1",
+            "Childhood Autism Rating Scale (1988)",
+            "儿童孤独症评定量表",
+            "15 items, 1-4 by 0.5",
+            15,
+            "refuse: every item must be rated",
+            cars.SOURCES["CARS1"],
         ),
         InstrumentSpec(
-            "CARS2_ST", "CARS2 Standard Version", "CARS2 标准版", "15 items, 1-4 by 0.5; --age for band", 15,
-            "refuse: every item must be rated", cars.SOURCES["CARS2_ST"],
+            "CARS2_ST",
+            "CARS2 Standard Version",
+            "CARS2 标准版",
+            "15 items, 1-4 by 0.5; --age for band",
+            15,
+            "refuse: every item must be rated",
+            cars.SOURCES["CARS2_ST"],
         ),
         InstrumentSpec(
-            "CARS2_HF", "CARS2 High-Functioning Version", "CARS2 高功能版", "15 items, 1-4 by 0.5 (age ≥6)", 15,
-            "refuse: every item must be rated", cars.SOURCES["CARS2_HF"],
+            "CARS2_HF",
+            "CARS2 High-Functioning Version",
+            "CARS2 高功能版",
+            "15 items, 1-4 by 0.5 (age ≥6)",
+            15,
+            "refuse: every item must be rated",
+            cars.SOURCES["CARS2_HF"],
         ),
         InstrumentSpec(
-            "CGI_S", "Clinical Global Impression - Severity", "临床总体印象-严重程度", "one rating 1-7", 1,
-            "refuse", cgi.SOURCE,
+            "CGI_S",
+            "Clinical Global Impression - Severity",
+            "临床总体印象-严重程度",
+            "one rating 1-7",
+            1,
+            "refuse",
+            cgi.SOURCE,
         ),
         InstrumentSpec(
-            "CGI_I", "Clinical Global Impression - Improvement", "临床总体印象-改善", "one rating 0-7 (0 = not assessed)",
-            1, "0 = not assessed", cgi.SOURCE,
+            "CGI_I",
+            "Clinical Global Impression - Improvement",
+            "临床总体印象-改善",
+            "one rating 0-7 (0 = not assessed)",
+            1,
+            "0 = not assessed",
+            cgi.SOURCE,
         ),
         InstrumentSpec(
-            "SRS2", "Social Responsiveness Scale, 2nd ed.", "社交反应量表第二版",
-            "65 items 0-3 (+ reverse list or keyed) and/or --t-score", 65, REFUSE, srs2.SOURCE,
+            "SRS2",
+            "Social Responsiveness Scale, 2nd ed.",
+            "社交反应量表第二版",
+            "65 items 0-3 (+ reverse list or keyed) and/or --t-score",
+            65,
+            REFUSE,
+            srs2.SOURCE,
         ),
         InstrumentSpec(
-            "ADOS2", "ADOS-2 calibrated severity score", "ADOS-2 校准严重度分", "examiner-entered CSS 1-10", 1,
-            "refuse", ados2.SOURCE,
+            "ADOS2",
+            "ADOS-2 calibrated severity score",
+            "ADOS-2 校准严重度分",
+            "examiner-entered CSS 1-10",
+            1,
+            "refuse",
+            ados2.SOURCE,
         ),
         InstrumentSpec(
-            "VINELAND3", "Vineland Adaptive Behavior Scales, 3rd ed.", "文兰适应行为量表第三版",
-            "rater-entered standard scores: abc=SS[,communication=SS,…]", None, "refuse", vineland3.SOURCE,
+            "VINELAND3",
+            "Vineland Adaptive Behavior Scales, 3rd ed.",
+            "文兰适应行为量表第三版",
+            "rater-entered standard scores: abc=SS[,communication=SS,…]",
+            None,
+            "refuse",
+            vineland3.SOURCE,
         ),
     )
 }
@@ -123,7 +173,9 @@ def score(
     if spec.code == "VINELAND3":
         if not isinstance(items, Mapping):
             if len(items) != 1:
-                raise InstrumentInputError("VINELAND3 takes domain=standard-score pairs, or one composite score")
+                raise InstrumentInputError(
+                    "VINELAND3 takes domain=standard-score pairs, or one composite score"
+                )
             items = {"abc": items[0]}
         return vineland3.score_vineland3(items, allow_unverified_bands=allow_unverified_bands)
     if isinstance(items, Mapping):
@@ -133,7 +185,9 @@ def score(
     if spec.code == "ABC_KRUG57":
         return autism_behavior_checklist.score_abc_krug(items, krug_key)
     if spec.code in cars.VERSIONS:
-        return cars.score_cars(spec.code, items, age_years=age_years, allow_unverified_bands=allow_unverified_bands)
+        return cars.score_cars(
+            spec.code, items, age_years=age_years, allow_unverified_bands=allow_unverified_bands
+        )
     if spec.code == "CGI_S":
         return cgi.score_cgi_s(_single(spec.code, items))
     if spec.code == "CGI_I":
@@ -146,5 +200,7 @@ def score(
             t_score=t_score,
         )
     if spec.code == "ADOS2":
-        return ados2.score_ados2(_single(spec.code, items), module=ados2_module, classification=ados2_classification)
+        return ados2.score_ados2(
+            _single(spec.code, items), module=ados2_module, classification=ados2_classification
+        )
     raise AssertionError(f"registered instrument {spec.code} has no scorer")  # pragma: no cover

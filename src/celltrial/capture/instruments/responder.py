@@ -51,7 +51,9 @@ class ResponderResult:
 
 def _irritability(field: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= ABC_IRRITABILITY_MAX:
-        raise ItemValueError(f"{field}: {value!r} must be an ABC Irritability score, integer 0-{ABC_IRRITABILITY_MAX}")
+        raise ItemValueError(
+            f"{field}: {value!r} must be an ABC Irritability score, integer 0-{ABC_IRRITABILITY_MAX}"
+        )
     return value
 
 
@@ -64,7 +66,11 @@ def rupp_responder(irritability_baseline: int, irritability_now: int, cgi_i: int
     change = now - base
     if base == 0:
         return ResponderResult(
-            ResponderStatus.NOT_EVALUABLE, change, None, cgi_i, "baseline ABC Irritability is 0: no reduction possible"
+            ResponderStatus.NOT_EVALUABLE,
+            change,
+            None,
+            cgi_i,
+            "baseline ABC Irritability is 0: no reduction possible",
         )
     pct = percent_change(base, now)
     if cgi_i == 0:
@@ -73,7 +79,9 @@ def rupp_responder(irritability_baseline: int, irritability_now: int, cgi_i: int
     reduced_enough = Fraction(base - now, base) >= RUPP_MIN_REDUCTION
     improved = cgi_i <= 2
     if reduced_enough and improved:
-        return ResponderResult(ResponderStatus.RESPONDER, change, pct, cgi_i, "≥25 % ABC-I reduction and CGI-I ≤2")
+        return ResponderResult(
+            ResponderStatus.RESPONDER, change, pct, cgi_i, "≥25 % ABC-I reduction and CGI-I ≤2"
+        )
     reasons = []
     if not reduced_enough:
         reasons.append("ABC-I reduction <25 %")
