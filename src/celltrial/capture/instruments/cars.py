@@ -95,7 +95,14 @@ def score_cars(
         raise InstrumentInputError(
             f"CARS2_HF is for age ≥{HF_MIN_AGE_YEARS} y (IQ ≥80, fluent speech); age {age_years:g} y — use CARS2_ST"
         )
-    values = require_items(version, items, ITEM_COUNT, HALF_POINTS, allowed_text="1 to 4 in steps of 0.5")
+    values = require_items(
+        version,
+        items,
+        ITEM_COUNT,
+        HALF_POINTS,
+        allowed_text="1 to 4 in steps of 0.5",
+        missing_reason="every CARS item must be rated",
+    )
     total = sum(values)
     table = band_table_for(version, age_years)
     if table is None:

@@ -213,6 +213,16 @@ def _print_result(result: dict[str, Any]) -> None:
     table.add_row("Total", "—" if result["total"] is None else str(result["total"]), "")
     console = Console(width=120)
     console.print(table)
+    for key, label in (
+        ("t_score", "T-score (entered)"),
+        ("age_years", "Age (years)"),
+        ("module", "Module"),
+        ("classification", "Classification"),
+    ):
+        if result.get(key) is not None:
+            console.print(
+                f"{label}: {result[key]:g}" if isinstance(result[key], float) else f"{label}: {result[key]}"
+            )
     band = result["band"]
     if band is not None:
         console.print(f"Band: {band['label_en']} / {band['label_zh']} ({result['band_table']})")

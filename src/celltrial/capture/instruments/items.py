@@ -20,6 +20,7 @@ def require_items(
     allowed: Iterable[float],
     *,
     allowed_text: str,
+    missing_reason: str = "the publisher's proration rule is not public, so missing items are refused",
 ) -> tuple[float, ...]:
     """Return the items as numbers after checking count, missing values and allowed values.
 
@@ -32,8 +33,7 @@ def require_items(
     if missing:
         shown = ", ".join(str(i) for i in missing[:10]) + (" …" if len(missing) > 10 else "")
         raise MissingItemError(
-            f"{instrument}: item(s) {shown} missing; the publisher's proration rule is not public, "
-            "so missing items are refused (never counted as 0)"
+            f"{instrument}: item(s) {shown} missing; {missing_reason} (never counted as 0)"
         )
     allowed_set = frozenset(float(a) for a in allowed)
     out: list[float] = []
