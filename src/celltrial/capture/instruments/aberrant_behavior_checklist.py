@@ -64,14 +64,14 @@ def score_abc_aman(items: Sequence[ItemValue]) -> InstrumentScore:
             code=code,
             label_en=en,
             label_zh=zh,
-            score=sum(values[n - 1] for n in numbers),
+            score=int(sum(values[n - 1] for n in numbers)),
             maximum=ITEM_MAX * len(numbers),
         )
         for code, en, zh, numbers in SUBSCALE_KEY
     )
     return InstrumentScore(
         instrument=CODE,
-        total=sum(values),
+        total=int(sum(values)),
         subscales=subscales,
         notes=("ASD trials usually analyse subscales (e.g. Irritability), not the total",),
         source=SOURCE,

@@ -143,11 +143,11 @@ def score_abc_krug(items: Sequence[ItemValue], key: KrugKey | None) -> Instrumen
                 code=code,
                 label_en=en,
                 label_zh=zh,
-                score=sum(values[i] * key.weights[i] for i in numbers),
+                score=int(sum(values[i] * key.weights[i] for i in numbers)),
                 maximum=sum(key.weights[i] for i in numbers),
             )
         )
-    total = sum(v * w for v, w in zip(values, key.weights, strict=True))
+    total = int(sum(v * w for v, w in zip(values, key.weights, strict=True)))
     band = resolve_band(key.bands, total)
     notes = [f"scoring key: {key.source}"]
     if band.note:

@@ -104,7 +104,7 @@ def score_srs2(
         else:
             reverse = validate_reverse_items(reverse_items)
             notes.append(f"{len(reverse)} reverse-scored items from site configuration")
-        total = sum(ITEM_MAX - v if n in reverse else v for n, v in enumerate(values, start=1))
+        total = int(sum(ITEM_MAX - v if n in reverse else v for n, v in enumerate(values, start=1)))
     band = None
     table = None
     extra: tuple[tuple[str, object], ...] = ()
