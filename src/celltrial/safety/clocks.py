@@ -25,7 +25,9 @@ Rules and their sources (domain note clinical.md §3.2):
   knowledge ... that a case qualifies" for 7-day reporting, i.e. when the new information arrives.
   Policy (ours, documented in docs/rules/safety.md): the binding due date is the *earlier* of
   upgrade date + 7 days and the existing 15-day due date — an upgrade never extends a clock already
-  running. The complete report is due 8 calendar days after that binding date.
+  running. If the upgrade arrives after the 15-day due date has passed, it is follow-up information
+  on a case already due and gets upgrade + 7 days. The complete report is due 8 calendar days after
+  the binding date.
 """
 
 from __future__ import annotations
@@ -261,12 +263,20 @@ def susar_deadlines(
     else:
         by_upgrade = upgraded_on + timedelta(days=FATAL_DAYS)
         by_original = sponsor_aware + timedelta(days=OTHER_DAYS)
-        binding = min(by_upgrade, by_original)
-        which = (
-            f"upgrade {upgraded_on} + {FATAL_DAYS} days"
-            if by_upgrade <= by_original
-            else f"existing 15-day due date (earlier than upgrade + {FATAL_DAYS} = {by_upgrade})"
-        )
+        if upgraded_on > by_original:
+            # The 15-day clock had already run out (its report was due): the upgrade is new
+            # information about a reported case and gets its own 7 days.
+            binding = by_upgrade
+            which = (
+                f"upgrade {upgraded_on} + {FATAL_DAYS} days (the 15-day due date {by_original} had passed)"
+            )
+        else:
+            binding = min(by_upgrade, by_original)
+            which = (
+                f"upgrade {upgraded_on} + {FATAL_DAYS} days"
+                if by_upgrade <= by_original
+                else f"existing 15-day due date (earlier than upgrade + {FATAL_DAYS} = {by_upgrade})"
+            )
         first = Deadline(
             name="SUSAR report after upgrade to fatal/life-threatening (7-day)",
             starts=upgraded_on,
