@@ -1,0 +1,1 @@
+"""Shipped protocol definitions (YAML + data dictionaries)."""

@@ -1,0 +1,1 @@
+"""The protocol: versions and amendments, sites, schedule of activities."""

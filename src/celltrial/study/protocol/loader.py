@@ -1,0 +1,218 @@
+"""Load a protocol definition: YAML (+ included form files and REDCap CSVs) -> validated Protocol.
+
+Every problem is reported with file, line and dotted field path; all problems
+of a stage are reported together so a coordinator can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from celltrial.study.protocol import validate
+from celltrial.study.protocol.errors import Issue, Path_, ProtocolError, dotted
+from celltrial.study.protocol.redcap import read_redcap_csv
+from celltrial.study.protocol.schema import Protocol
+from celltrial.study.protocol.sourcemap import SourceMap
+from celltrial.study.protocol.yaml_lines import YamlReadError, read_yaml
+
+_REDCAP_ENTRY_KEYS = {"redcap", "forms"}
+_FORM_OVERRIDE_KEYS = {"label", "instrument", "repeating"}
+
+
+def load_protocol(path: str | Path) -> Protocol:
+    """Read and validate a protocol; raises ProtocolError listing every issue (file:line: field: message)."""
+    path = Path(path)
+    display = str(path)
+    try:
+        data, smap = read_yaml(path, display)
+    except YamlReadError as exc:
+        raise ProtocolError(exc.issues) from None
+    issues: list[Issue] = []
+    if isinstance(data, dict) and isinstance(data.get("forms"), list):
+        data["forms"] = _expand_forms(data["forms"], path.parent, smap, issues)
+    if issues:
+        # Do not validate a half-read dictionary: follow-on errors would only bury the real ones.
+        raise ProtocolError(issues)
+    try:
+        protocol = Protocol.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(_schema_issues(exc, data, smap)) from None
+    findings = validate.check(protocol)
+    if findings:
+        raise ProtocolError(_finding_issue(f, smap) for f in findings)
+    return protocol
+
+
+# --- forms: inline, `include:` YAML files, `redcap:` data dictionaries -------------------------------
+
+
+def _expand_forms(entries: list[Any], base: Path, smap: SourceMap, issues: list[Issue]) -> list[Any]:
+    """Replace `include:` and `redcap:` entries by the forms they hold, re-keying the source map."""
+    old = smap.subtree(())
+    smap.drop(("forms",))
+    forms: list[Any] = []
+    for index, entry in enumerate(entries):
+        entry_path: Path_ = ("forms", index)
+        if isinstance(entry, dict) and "include" in entry:
+            if set(entry) != {"include"}:
+                _issue(issues, old, (*entry_path,), "an include entry takes only the key 'include'")
+                continue
+            forms_here = _include(entry["include"], base, old, entry_path, issues)
+        elif isinstance(entry, dict) and "redcap" in entry:
+            forms_here = _redcap(entry, base, old, entry_path, issues)
+        else:
+            forms_here = [(entry, old.subtree(entry_path))]
+        for form, form_map in forms_here:
+            smap.graft(("forms", len(forms)), form_map)
+            forms.append(form)
+    return forms
+
+
+def _include(rel: Any, base: Path, smap: SourceMap, entry_path: Path_,
+             issues: list[Issue]) -> list[tuple[Any, SourceMap]]:
+    if not isinstance(rel, str) or not rel:
+        _issue(issues, smap, (*entry_path, "include"), "give the path of a YAML form file")
+        return []
+    target = base / rel
+    if not target.is_file():
+        _issue(issues, smap, (*entry_path, "include"), f"file not found: {target}")
+        return []
+    try:
+        data, fmap = read_yaml(target, str(target))
+    except YamlReadError as exc:
+        issues.extend(exc.issues)
+        return []
+    if isinstance(data, list):  # a file may hold several forms
+        return [(item, fmap.subtree((i,))) for i, item in enumerate(data)]
+    return [(data, fmap)]
+
+
+def _redcap(entry: dict[str, Any], base: Path, smap: SourceMap, entry_path: Path_,
+            issues: list[Issue]) -> list[tuple[Any, SourceMap]]:
+    for key in sorted(set(entry) - _REDCAP_ENTRY_KEYS):
+        _issue(issues, smap, (*entry_path, key), f"unknown key {key!r} in a redcap entry (redcap, forms)")
+    rel = entry["redcap"]
+    if not isinstance(rel, str) or not rel:
+        _issue(issues, smap, (*entry_path, "redcap"), "give the path of a REDCap data-dictionary CSV")
+        return []
+    target = base / rel
+    if not target.is_file():
+        _issue(issues, smap, (*entry_path, "redcap"), f"file not found: {target}")
+        return []
+    csv_forms, file_issues = read_redcap_csv(target, str(target))
+    issues.extend(file_issues)
+    overrides = entry.get("forms") or {}
+    if not isinstance(overrides, dict):
+        _issue(issues, smap, (*entry_path, "forms"), "give form names mapped to label / instrument / repeating")
+        overrides = {}
+    names = {f.data["name"] for f in csv_forms}
+    for name in overrides:
+        if name not in names:
+            _issue(issues, smap, (*entry_path, "forms", name), f"form {name!r} is not in {rel}")
+    result = []
+    for csv_form in csv_forms:
+        for problem_path, message in csv_form.problems:
+            origin = csv_form.source.locate(problem_path)
+            issues.append(Issue(origin.file, origin.line, _csv_field_name(csv_form, problem_path), message,
+                                csv_column=origin.csv_column))
+        override = overrides.get(csv_form.data["name"])
+        if isinstance(override, dict):
+            for key, value in override.items():
+                opath = (*entry_path, "forms", csv_form.data["name"], key)
+                if key not in _FORM_OVERRIDE_KEYS:
+                    _issue(issues, smap, opath, f"unknown key {key!r} (label, instrument, repeating)")
+                    continue
+                csv_form.data[key] = value
+                csv_form.source.add((key,), smap.locate(opath))
+                for sub, origin in smap.subtree(opath).items():
+                    csv_form.source.add((key, *sub), origin)
+        result.append((csv_form.data, csv_form.source))
+    return result
+
+
+def _csv_field_name(csv_form: Any, path: Path_) -> str:
+    # Before splicing we do not know the form's final index: name it by form and field name instead.
+    if len(path) >= 2 and path[0] == "fields" and isinstance(path[1], int):
+        name = csv_form.data["fields"][path[1]].get("name") or f"row {path[1] + 1}"
+        return dotted((csv_form.data["name"], name, *path[2:]))
+    return dotted((csv_form.data["name"], *path))
+
+
+def _issue(issues: list[Issue], smap: SourceMap, path: Path_, message: str) -> None:
+    origin = smap.locate(path)
+    issues.append(Issue(origin.file, origin.line, dotted(path), message, csv_column=origin.csv_column))
+
+
+# --- schema errors -> issues ------------------------------------------------------------------------
+
+
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path_, bool]:
+    """Keep the parts of a pydantic location that are real keys / indexes of the data.
+
+    Pydantic adds union tags and validator names to locations; they are not in
+    the file. Returns the path and whether every part was found.
+    """
+    path: list[str | int] = []
+    node = data
+    complete = True
+    for part in loc:
+        if isinstance(node, dict) and str(part) in node:
+            path.append(str(part))
+            node = node[str(part)]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        else:
+            complete = False
+    return tuple(path), complete
+
+
+def _schema_issues(exc: ValidationError, data: Any, smap: SourceMap) -> list[Issue]:
+    issues = []
+    for err in exc.errors():
+        path, _ = _data_path(data, err["loc"])
+        message = _message(err)
+        if err["type"] == "missing":
+            shown: Path_ = (*path, str(err["loc"][-1]))
+        elif err["type"] == "union_tag_invalid":
+            shown = path = (*path, str(err.get("ctx", {}).get("discriminator", "design")).strip("'"))
+        else:
+            shown = path
+        origin = smap.locate(path)
+        issues.append(Issue(origin.file, origin.line, dotted(shown), message,
+                            csv_column=origin.csv_column))
+    return issues
+
+
+def _message(err: ErrorDetails) -> str:
+    kind = err["type"]
+    ctx: dict[str, Any] = dict(err.get("ctx") or {})
+    value = err.get("input")
+    if kind == "missing":
+        return f"missing required key {err['loc'][-1]!r}"
+    if kind == "extra_forbidden":
+        return f"unknown key {err['loc'][-1]!r} (misspelt, or not part of the protocol format)"
+    if kind == "union_tag_invalid":
+        return f"unknown value {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return f"missing key {ctx.get('discriminator', 'design')}"
+    message = err["msg"]
+    if message.startswith("Value error, "):
+        return message[len("Value error, "):]
+    shows_value = kind.endswith(("_parsing", "_type")) or kind.startswith(("greater_than", "less_than"))
+    if shows_value or kind in ("literal_error", "string_pattern_mismatch"):
+        message += f"; got {value!r}"
+    return message
+
+
+def _finding_issue(finding: validate.Finding, smap: SourceMap) -> Issue:
+    origin = smap.locate(finding.path)
+    message = finding.message
+    if finding.expression_column and "column" not in message:
+        message += f" (column {finding.expression_column} of the expression)"
+    return Issue(origin.file, origin.line, dotted(finding.path), message, csv_column=origin.csv_column,
+                 expression_column=finding.expression_column)
