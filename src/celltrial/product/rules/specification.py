@@ -154,8 +154,9 @@ def _test_from_mapping(data: Any, index: int) -> SpecTest:
     comparison = limit = tolerance = None
     accepted: tuple[str, ...] = ()
     if kind in (TestKind.NUMERIC, TestKind.EITHER_MARKER, TestKind.ENDOTOXIN_PER_KG):
+        raw_comparison = _text(data, "comparison", where, "<=" if kind is TestKind.ENDOTOXIN_PER_KG else None)
         try:
-            comparison = Comparison(_text(data, "comparison", where, "<=" if kind is TestKind.ENDOTOXIN_PER_KG else None))
+            comparison = Comparison(raw_comparison)
         except ValueError as exc:
             raise SpecificationError(f"{where}: 'comparison' must be one of >=, >, <=, <") from exc
         limit = _number(data, "limit", where)

@@ -1,0 +1,74 @@
+"""`celltrial release-check`, `donor-check` and `dose` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from celltrial.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+
+
+def test_release_check_example_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["release-check", "--results", str(EXAMPLES / "release-results-pass.yaml")]) == 0
+    assert "RELEASE" in capsys.readouterr().out
+
+
+def test_release_check_example_reject_names_every_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["release-check", "--spec", str(EXAMPLES / "hbmmsc-release-v1.yaml"),
+                 "--results", str(EXAMPLES / "release-results-reject.json"), "--json"])
+    assert code == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["decision"] == "reject"
+    # CD14 3.1 % and CD11b 2.6 % both > 2 % (ISCT); mycoplasma missing; 4.5 EU/mL ≥ 0.5;
+    # 4.5 × 30 / 23.5 = 5.74 EU/kg > 5 (USP <85>); 1.62e7 is 31 % below 2.35e7 (> ±20 %)
+    assert set(out["failing_tests"]) == {"CD14_OR_CD11B", "MYCOPLASMA", "ENDOTOXIN_PER_ML", "ENDOTOXIN_PER_KG", "VIABLE_DOSE"}
+
+
+def test_release_check_weight_flag_changes_endotoxin_per_kg(capsys: pytest.CaptureFixture[str]) -> None:
+    # 4.5 EU/mL × 30 mL ÷ 27 kg = 5.0 EU/kg -> at the limit, passes
+    main(["release-check", "--results", str(EXAMPLES / "release-results-reject.json"), "--weight", "27", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert "ENDOTOXIN_PER_KG" not in out["failing_tests"]
+
+
+def test_release_check_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "r.yaml"
+    bad.write_text("results:\n  viability_pct: high\n")
+    assert main(["release-check", "--results", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "viability_pct" in err and "\n" not in err
+    assert main(["release-check", "--results", str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_donor_check_file_and_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["donor-check", "--file", str(EXAMPLES / "donor-eligible.yaml")]) == 0
+    assert main(["donor-check", "--file", str(EXAMPLES / "donor-incomplete.yaml"), "--json"]) == 3
+    capsys.readouterr()
+    assert main(["donor-check", "--age", "40", "--marker", "hbsag=positive", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["decision"] == "ineligible" and set(out["not_met"]) == {"age", "hbsag"}
+
+
+@pytest.mark.parametrize("argv", [
+    ["donor-check"],
+    ["donor-check", "--marker", "hbsag"],
+    ["donor-check", "--age", "20", "--history", "malignancy=perhaps"],
+    ["donor-check", "--file", "x.yaml", "--age", "20"],
+])
+def test_donor_check_bad_input(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_dose_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dose", "--dose", "1.0e6", "--weight", "23.5", "--concentration", "5e6", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["viable_cells"] == pytest.approx(2.35e7) and out["volume_ml"] == pytest.approx(4.7)
+    # delivered 2.9e7 is 23 % above 2.35e7: outside ±20 %
+    assert main(["dose", "--dose", "1.0e6", "--weight", "23.5", "--concentration", "5e6", "--delivered-cells", "2.9e7"]) == 1
+    assert "OUTSIDE TOLERANCE" in capsys.readouterr().out
+    assert main(["dose", "--dose", "1.0e6", "--weight", "0", "--concentration", "5e6"]) == 2
