@@ -311,7 +311,7 @@ def _print_plan(plan: ReportingPlan) -> None:
         console.print(table)
         console.print("Sources:")
         for citation in dict.fromkeys(d.citation for d in plan.deadlines):
-            console.print(f"  - {citation}", highlight=False)
+            console.print(f"  - {citation}", highlight=False, soft_wrap=True)
     for note in plan.notes:
         if not note.startswith("no expedited"):  # already said by the summary line
             console.print(note, highlight=False)
