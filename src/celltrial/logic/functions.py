@@ -155,37 +155,50 @@ def _text_test(test: Callable[[str, str], bool]) -> Impl:
 
 def _datediff(args: Sequence[Value], ctx: Context) -> Value:
     units = as_text(args[2])
-    fmt = as_text(args[3]).lower() if len(args) > 3 else "ymd"
-    signed = len(args) > 4 and _literal_flag(args[4])
+    fmt, signed = "ymd", False
+    if len(args) == 4 and _is_flag(args[3]):
+        # Current REDCap form: datediff(d1, d2, units, returnSignedValue).
+        signed = _literal_flag(args[3])
+    elif len(args) >= 4:
+        fmt = as_text(args[3]).lower()
+        signed = len(args) == 5 and _literal_flag(args[4])
     first, second = args[0], args[1]
     if not isinstance(first, str) or not isinstance(second, str):
         return BLANK  # a number or boolean is never a date
     return datediff(first, second, units, fmt, signed, ctx.today)
 
 
+def _is_flag(value: Value) -> bool:
+    return isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in ("true", "false"))
+
+
 def _literal_flag(value: Value) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
+def _is_flag_node(node: Node) -> bool:
+    return isinstance(node, Boolean) or (
+        isinstance(node, String) and node.value.strip().lower() in ("true", "false")
+    )
+
+
 def _check_datediff(call: Call) -> tuple[str, int] | None:
+    # Two spellings exist: datediff(d1, d2, units[, format[, signed]]) (older
+    # REDCap) and datediff(d1, d2, units, signed) (current REDCap, which reads
+    # dates as stored); a true/false fourth argument selects the second.
     args = call.args
     units = args[2]
     allowed_units = ", ".join(f'"{u}"' for u in SECONDS_PER_UNIT)
     if not isinstance(units, String) or units.value not in SECONDS_PER_UNIT:
         return (f"datediff units must be a quoted literal, one of {allowed_units}", units.position)
     fmt = "ymd"
-    if len(args) > 3:
+    if len(args) > 3 and not (len(args) == 4 and _is_flag_node(args[3])):
         fmt_node = args[3]
         if not isinstance(fmt_node, String) or fmt_node.value.lower() not in DATE_FORMATS:
-            return ('datediff date format must be "ymd", "mdy" or "dmy"', fmt_node.position)
+            return ('datediff date format must be "ymd", "mdy" or "dmy" (or true/false)', fmt_node.position)
         fmt = fmt_node.value.lower()
-    if len(args) > 4:
-        flag = args[4]
-        ok = isinstance(flag, Boolean) or (
-            isinstance(flag, String) and flag.value.strip().lower() in ("true", "false")
-        )
-        if not ok:
-            return ("datediff's fifth argument (return signed value) must be true or false", flag.position)
+    if len(args) > 4 and not _is_flag_node(args[4]):
+        return ("datediff's last argument (return signed value) must be true or false", args[4].position)
     for date_arg in args[:2]:
         if isinstance(date_arg, String) and parse_moment(date_arg.value, fmt, dt.date.today()) is None:
             return (f"'{date_arg.value}' is not 'today' or a date in {fmt} format", date_arg.position)
@@ -215,7 +228,7 @@ _FUNCTIONS = [
         3,
         5,
         _datediff,
-        'datediff(date1, date2, units[, "ymd"|"mdy"|"dmy"[, signed]]): date2 - date1',
+        'datediff(date1, date2, units[, "ymd"|"mdy"|"dmy"][, signed]): date2 - date1',
         _check_datediff,
     ),
     Function("sum", 1, None, _aggregate(math.fsum), "sum of the non-blank arguments"),

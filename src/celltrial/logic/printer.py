@@ -48,7 +48,7 @@ def to_source(node: Node) -> str:
     if isinstance(node, Number):
         if node.value < 0:
             raise ValueError("a negative Number node has no source form; use Negate")
-        return format_number(node.value)
+        return _number(node.value)
     if isinstance(node, String):
         return _quote(node)
     if isinstance(node, Boolean):
@@ -79,6 +79,15 @@ def _binary(node: Binary) -> str:
     left = _wrap(node.left, left_needs)
     right = _wrap(node.right, right_prec <= own)
     return f"{left} {node.op} {right}"
+
+
+def _number(value: int | float) -> str:
+    text = format_number(value)
+    # A float must read back as a float: a whole float beyond 2**53 printed
+    # without a point would parse as an int that differs from it.
+    if isinstance(value, float) and "." not in text:
+        text += ".0"
+    return text
 
 
 def _wrap(node: Node, parenthesise: bool) -> str:
