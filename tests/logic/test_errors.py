@@ -83,4 +83,4 @@ def test_errors_are_value_errors_and_logic_errors() -> None:
 
 def test_non_string_source_is_a_type_error() -> None:
     with pytest.raises(TypeError):
-        logic.parse(42)
+        logic.parse(42)  # type: ignore[arg-type]
