@@ -60,7 +60,7 @@ def test_hbsag_positive_reason() -> None:
     record = donor()
     record["markers"]["hbsag"] = "Positive"
     result = judge(record)
-    assert "HBsAg positive" in result.summary
+    assert "hbsag positive" in result.summary.lower()
 
 
 def test_indeterminate_is_not_negative() -> None:

@@ -257,8 +257,8 @@ def _marker_outcome(rules: DonorRuleSet, marker: MarkerRule, raw: str | None) ->
         return CriterionOutcome(marker.code, marker.name, raw, CriterionStatus.RECORDED, f"{marker.name} {raw} (recorded, does not decide eligibility)")
     if word in rules.negative_results:
         return CriterionOutcome(marker.code, marker.name, raw, CriterionStatus.MET, f"{marker.name} {raw}")
-    kind = "positive" if word in rules.positive_results else "indeterminate (not negative)"
-    return CriterionOutcome(marker.code, marker.name, raw, CriterionStatus.NOT_MET, f"{marker.name} {kind}: {raw}")
+    qualifier = "" if word in rules.positive_results else " (indeterminate: not negative)"
+    return CriterionOutcome(marker.code, marker.name, raw, CriterionStatus.NOT_MET, f"{marker.name} {raw}{qualifier}")
 
 
 def evaluate_donor(donor: DonorRecord, rules: DonorRuleSet | None = None) -> DonorEligibility:

@@ -221,7 +221,7 @@ def _either_marker(test: SpecTest, values: Mapping[str, Any]) -> TestOutcome:
     observed = ", ".join(f"{a} {n}{unit}" for a, n in reported.items())
     passing = [a for a, ok in verdicts.items() if ok]
     if passing:
-        reason = f"{passing[0]} = {reported[passing[0]]}{unit} meets {test.requirement}; either marker of the pair suffices (ISCT)"
+        reason = f"{passing[0]} = {reported[passing[0]]}{unit} meets {test.comparison.symbol if test.comparison else ''} {test.limit:g}{unit}; either marker of the pair suffices (ISCT)"
         failing = [a for a, ok in verdicts.items() if not ok]
         if failing:
             reason += f"; note {', '.join(failing)} reported outside the limit"
