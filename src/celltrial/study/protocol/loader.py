@@ -63,7 +63,7 @@ def _expand_forms(entries: list[Any], base: Path, smap: SourceMap, issues: list[
                 continue
             forms_here = _include(entry["include"], base, old, entry_path, issues)
         elif isinstance(entry, dict) and "redcap" in entry:
-            forms_here = _redcap(entry, base, old, entry_path, issues)
+            forms_here = _redcap(entry, base, old, entry_path, len(forms), issues)
         else:
             forms_here = [(entry, old.subtree(entry_path))]
         for form, form_map in forms_here:
@@ -91,7 +91,7 @@ def _include(rel: Any, base: Path, smap: SourceMap, entry_path: Path_,
     return [(data, fmap)]
 
 
-def _redcap(entry: dict[str, Any], base: Path, smap: SourceMap, entry_path: Path_,
+def _redcap(entry: dict[str, Any], base: Path, smap: SourceMap, entry_path: Path_, first_index: int,
             issues: list[Issue]) -> list[tuple[Any, SourceMap]]:
     for key in sorted(set(entry) - _REDCAP_ENTRY_KEYS):
         _issue(issues, smap, (*entry_path, key), f"unknown key {key!r} in a redcap entry (redcap, forms)")
@@ -114,11 +114,11 @@ def _redcap(entry: dict[str, Any], base: Path, smap: SourceMap, entry_path: Path
         if name not in names:
             _issue(issues, smap, (*entry_path, "forms", name), f"form {name!r} is not in {rel}")
     result = []
-    for csv_form in csv_forms:
+    for offset, csv_form in enumerate(csv_forms):
         for problem_path, message in csv_form.problems:
             origin = csv_form.source.locate(problem_path)
-            issues.append(Issue(origin.file, origin.line, _csv_field_name(csv_form, problem_path), message,
-                                csv_column=origin.csv_column))
+            issues.append(Issue(origin.file, origin.line, dotted(("forms", first_index + offset, *problem_path)),
+                                message, csv_column=origin.csv_column))
         override = overrides.get(csv_form.data["name"])
         if isinstance(override, dict):
             for key, value in override.items():
@@ -132,14 +132,6 @@ def _redcap(entry: dict[str, Any], base: Path, smap: SourceMap, entry_path: Path
                     csv_form.source.add((key, *sub), origin)
         result.append((csv_form.data, csv_form.source))
     return result
-
-
-def _csv_field_name(csv_form: Any, path: Path_) -> str:
-    # Before splicing we do not know the form's final index: name it by form and field name instead.
-    if len(path) >= 2 and path[0] == "fields" and isinstance(path[1], int):
-        name = csv_form.data["fields"][path[1]].get("name") or f"row {path[1] + 1}"
-        return dotted((csv_form.data["name"], name, *path[2:]))
-    return dotted((csv_form.data["name"], *path))
 
 
 def _issue(issues: list[Issue], smap: SourceMap, path: Path_, message: str) -> None:
@@ -188,6 +180,14 @@ def _schema_issues(exc: ValidationError, data: Any, smap: SourceMap) -> list[Iss
     return issues
 
 
+_PATTERN_HELP = {
+    r"^[a-z][a-z0-9_]*$": "use lower-case letters, digits and underscores, starting with a letter",
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$": "use letters, digits, '_', '.' or '-', starting with a letter or digit",
+    r"^[A-Z][A-Z0-9_]*$": "use upper-case letters, digits and underscores, e.g. ABC_AMAN58",
+    r"^[A-Z]{2}$": "use a two-letter ISO 3166 country code, e.g. CN",
+}
+
+
 def _message(err: ErrorDetails) -> str:
     kind = err["type"]
     ctx: dict[str, Any] = dict(err.get("ctx") or {})
@@ -200,6 +200,8 @@ def _message(err: ErrorDetails) -> str:
         return f"unknown value {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return f"missing key {ctx.get('discriminator', 'design')}"
+    if kind == "string_pattern_mismatch" and str(ctx.get("pattern")) in _PATTERN_HELP:
+        return f"{_PATTERN_HELP[str(ctx['pattern'])]}; got {value!r}"
     message = err["msg"]
     if message.startswith("Value error, "):
         return message[len("Value error, "):]

@@ -303,7 +303,7 @@ class FormField(_Model):
                 raise ValueError(f"duplicate choice codes: {', '.join(dupes)}")
         if self.type in ("integer", "number") and isinstance(self.min, float | int) \
                 and isinstance(self.max, float | int) and self.min > self.max:
-            raise ValueError(f"min {self.min} is greater than max {self.max}")
+            raise ValueError(f"min {self.min:g} is greater than max {self.max:g}")
         return self
 
     def choice_label(self, code: str, lang: str = "en") -> str | None:

@@ -120,6 +120,8 @@ def _expression(path: Path_, source: str, fields: dict[str, FormField], events: 
         refs = expressions.references(source)
     except expressions.ExpressionError as exc:
         where = f" at column {exc.column}" if exc.column else ""
+        if exc.line > 1:
+            where = f" at line {exc.line}, column {exc.column}"
         yield Finding(path, f"cannot read the expression{where}: {exc.message}", exc.column)
         return
     for ref in sorted(refs, key=lambda r: (r.field, r.event or "", r.code or "")):

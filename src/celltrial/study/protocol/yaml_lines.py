@@ -54,7 +54,12 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        problem = exc.problem or "invalid YAML"
+        if exc.context and exc.context_mark:
+            # e.g. "expected ',' or ']', but got ':' (while parsing a flow sequence begun on line 42)"
+            problem += f" ({exc.context} begun on line {exc.context_mark.line + 1})"
+        elif exc.context:
+            problem += f" ({exc.context})"
         raise YamlReadError([Issue(display_name, line, "(YAML syntax)", problem)]) from None
     except yaml.YAMLError as exc:
         raise YamlReadError([Issue(display_name, None, "(YAML syntax)", str(exc))]) from None
