@@ -34,6 +34,8 @@ from celltrial import logic
         ("[sex] = ＂1＂", 9, "unexpected character"),
         ("[sex] =（1)", 8, "full-width character '（'"),
         ("and [a]", 1, "unexpected 'and'"),
+        ("[a] = not [b]", 7, "'not' must start a condition"),
+        ("1 + not [b]", 5, "'not' must start a condition"),
         ("", 1, "empty expression"),
     ],
 )

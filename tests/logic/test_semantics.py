@@ -239,3 +239,10 @@ def test_to_source_normalises() -> None:
 
 def test_expression_is_hashable_and_cached() -> None:
     assert hash(logic.parse("[a] + 1")) == hash(logic.parse("[a]+1"))
+
+
+def test_control_characters_are_not_numeric_padding() -> None:
+    # found by hypothesis: "\x1f" counts as whitespace for re's \s but not for float()
+    assert logic.is_true("0\x1f") is False
+    assert ev("[a] + 1", {"a": "2\x1f"}) == ""
+    assert ev("[a] + 1", {"a": " 2\t"}) == 3

@@ -104,7 +104,7 @@ class _Parser:
         return node
 
     def expression(self, min_power: int) -> Node:
-        left = self.prefix()
+        left = self.prefix(min_power)
         while True:
             token = self.peek()
             power = self.infix_power(token)
@@ -128,7 +128,7 @@ class _Parser:
                 )
             left = Binary(op, left, right, token.position)
 
-    def prefix(self) -> Node:
+    def prefix(self, min_power: int) -> Node:
         token = self.advance()
         kind = token.kind
         if kind is Kind.NUMBER:
@@ -156,15 +156,21 @@ class _Parser:
                 raise self.error("'-' before a power is ambiguous; write -(x^y) or (-x)^y", follower.position)
             return Negate(operand, token.position)
         if kind is Kind.NAME:
-            return self.name(token)
+            return self.name(token, min_power)
         raise self.unexpected(token, "a value, a [field] or a function")
 
     def column_of(self, position: int) -> int:
         return position - (self.source.rfind("\n", 0, position) + 1) + 1
 
-    def name(self, token: Token) -> Node:
+    def name(self, token: Token, min_power: int) -> Node:
         word = token.text.lower()
         if word == "not":
+            if min_power > _NOT:
+                # Inside a comparison or arithmetic, "not" would bind to a
+                # single operand, which nobody means by "[a] = not [b]".
+                raise self.error(
+                    "'not' must start a condition; put it in parentheses: (not ...)", token.position
+                )
             return Not(self.expression(_NOT), token.position)
         if word in ("true", "false"):
             return Boolean(word == "true", token.position)

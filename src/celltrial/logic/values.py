@@ -24,7 +24,9 @@ BLANK: str = ""
 # What counts as "a number stored as text" (PHP's is_numeric, minus hex and
 # the special spellings): optional sign, digits with an optional decimal part,
 # optional exponent, surrounding whitespace tolerated.
-_NUMERIC = re.compile(r"\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*\Z")
+# Only ASCII whitespace: Python's \s also matches control characters such as
+# \x1f that float() refuses.
+_NUMERIC = re.compile(r"[ \t\r\n]*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?[ \t\r\n]*\Z")
 
 # Whole-valued floats come back as ints up to this size so that a calc shows
 # "5" rather than "5.0"; beyond it a float no longer represents every integer.
@@ -49,7 +51,10 @@ def as_number(value: Value) -> float | None:
         except OverflowError:
             return None
     elif isinstance(value, str) and is_numeric_text(value):
-        number = float(value)
+        try:
+            number = float(value)
+        except ValueError:  # defensive: the pattern and float() should agree
+            return None
     else:
         return None
     return number if math.isfinite(number) else None
