@@ -31,6 +31,7 @@ def emit_json(payload: Any) -> None:
 
 def progress(items: Iterable[T], total: int | None = None, description: str = "working") -> Iterator[T]:
     """Wrap long work in a progress bar on stderr (silent when stderr is not a terminal)."""
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -39,7 +40,6 @@ def progress(items: Iterable[T], total: int | None = None, description: str = "w
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
-    from rich.console import Console
 
     console = Console(stderr=True)
     with Progress(

@@ -1,0 +1,1 @@
+"""Users, roles, site memberships, API tokens and electronic signatures."""

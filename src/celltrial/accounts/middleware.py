@@ -1,0 +1,30 @@
+"""Idle session timeout: a session unused for longer than the limit is logged out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+LAST_SEEN = "celltrial_last_seen"
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            last = request.session.get(LAST_SEEN)
+            if last is not None and now - float(last) > settings.CELLTRIAL_IDLE_TIMEOUT_SECONDS:
+                logout(request)
+                request.celltrial_timed_out = True
+            else:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)

@@ -1,0 +1,1 @@
+"""One django-ninja API assembled from the rooms' routers."""

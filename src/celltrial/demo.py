@@ -1,0 +1,64 @@
+"""Demo data for `make run`: one user per role at the first site, and a living trail of activity.
+
+Idempotent: running it twice changes nothing. Each capability adds its own demo records here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+from celltrial.accounts.models import User
+from celltrial.accounts.roles import ROLE_LABELS, Role
+from celltrial.audit.services import Actor
+
+DEMO_PASSWORD = "celltrial-demo-2025"
+
+# username, full name, role, may see PII
+DEMO_USERS: list[tuple[str, str, Role, bool]] = [
+    ("qa", "Li Na", Role.QA, False),
+    ("pharmacist", "Zhao Min", Role.PHARMACIST, False),
+    ("investigator", "Wang Gang", Role.INVESTIGATOR, True),
+    ("coordinator", "Chen Jing", Role.COORDINATOR, True),
+    ("rater", "Liu Yang", Role.RATER, False),
+    ("guardian", "Zhang Wei", Role.GUARDIAN, False),
+    ("medmonitor", "Sun Hui", Role.MEDICAL_MONITOR, False),
+    ("src", "Huang Lei", Role.SRC_MEMBER, False),
+    ("datamanager", "Zhou Fang", Role.DATA_MANAGER, False),
+    ("monitor", "Wu Qiang", Role.MONITOR, False),
+    ("statistician", "Xu Li", Role.BIOSTATISTICIAN, False),
+    ("auditor", "Ma Jun", Role.AUDITOR, False),
+    ("admin", "Hu Yan", Role.ADMIN, False),
+]
+
+
+def load_demo(out: Callable[[str], None] = print) -> None:
+    from celltrial.accounts.services import create_user
+    from celltrial.study.models import Site
+
+    site = Site.objects.order_by("code").first()
+    if site is None:
+        raise RuntimeError("load a protocol before the demo data: it declares the sites")
+    system = Actor.system("celltrial demo")
+    with transaction.atomic():
+        for username, full_name, role, pii in DEMO_USERS:
+            if not User.objects.filter(username=username).exists():
+                create_user(system, username=username, password=DEMO_PASSWORD, full_name=full_name,
+                            memberships=[(site, role.value, pii)], is_staff=role is Role.ADMIN)
+        _approve_site(site)
+    out(f"demo users (password for all: {DEMO_PASSWORD}):")
+    for username, full_name, role, _pii in DEMO_USERS:
+        out(f"  {username:<13} {full_name:<11} {ROLE_LABELS[role]} @ {site.code}")
+
+
+def _approve_site(site: object) -> None:
+    from celltrial.accounts import permissions
+    from celltrial.accounts.roles import SITE_APPROVE
+    from celltrial.accounts.signatures import sign, signatures_for
+
+    if signatures_for(site):  # type: ignore[arg-type]
+        return
+    qa = User.objects.get(username="qa")
+    sign(permissions.actor_for(qa, SITE_APPROVE, site.code), site, password=DEMO_PASSWORD,  # type: ignore[attr-defined]
+         meaning="approved", comment="Site initiation visit completed; site activated.")

@@ -1,0 +1,91 @@
+"""Login controls: argon2 hashing, lockout after repeated failures, idle timeout.
+
+21 CFR 11.300(d): safeguards to prevent unauthorized use of passwords, and to detect and report
+attempts at their unauthorized use; DESIGN.md "Who uses it" and issue 2 item 5.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from celltrial.accounts.models import User
+from celltrial.audit.models import AuditEntry
+from tests.conftest import PASSWORD
+
+
+def test_passwords_are_hashed_with_argon2(settings, make_user):
+    from celltrial import settings as shipped
+
+    settings.PASSWORD_HASHERS = shipped.PASSWORD_HASHERS  # undo the tests' fast hasher
+    assert make_user("crc-argon", "coordinator").password.startswith("argon2$argon2id$")
+
+
+def _post_login(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+@override_settings(CELLTRIAL_LOCKOUT_THRESHOLD=3)
+def test_account_locks_after_repeated_failures_even_for_the_right_password(client, users):
+    for _ in range(3):
+        response = _post_login(client, "coordinator", "wrong-password")
+        assert response.status_code == 200
+    assert User.objects.get(username="coordinator").is_locked()
+    response = _post_login(client, "coordinator", PASSWORD)
+    assert response.status_code == 200
+    assert "locked" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action="lockout", object_repr="coordinator").count() == 1
+    assert AuditEntry.objects.filter(action="login_failed", object_repr="coordinator").count() == 2
+
+
+def test_successful_login_resets_the_failure_count(client, users):
+    _post_login(client, "coordinator", "wrong-password")
+    assert User.objects.get(username="coordinator").failed_login_count == 1
+    response = _post_login(client, "coordinator", PASSWORD)
+    assert response.status_code == 302
+    assert User.objects.get(username="coordinator").failed_login_count == 0
+
+
+def test_unknown_user_gets_the_same_message(client, users):
+    response = _post_login(client, "nobody", "whatever")
+    assert "not correct" in response.content.decode()
+
+
+@override_settings(CELLTRIAL_IDLE_TIMEOUT_SECONDS=60)
+def test_idle_session_is_logged_out(client, users, monkeypatch):
+    client.force_login(users["coordinator"])
+    assert client.get(reverse("home")).status_code == 200
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_pii_permission_is_separate_from_clinical_access(make_user):
+    from celltrial.accounts import permissions
+    from celltrial.accounts.roles import PII_VIEW, PROTOCOL_VIEW
+
+    plain = make_user("crc1", "coordinator", pii=False)
+    trusted = make_user("crc2", "coordinator", pii=True)
+    assert permissions.has_perm(plain, PROTOCOL_VIEW) and permissions.has_perm(trusted, PROTOCOL_VIEW)
+    assert not permissions.has_perm(plain, PII_VIEW)
+    assert permissions.has_perm(trusted, PII_VIEW)
+
+
+def test_user_without_membership_can_do_nothing(db, protocol):
+    from celltrial.accounts import permissions
+    from celltrial.accounts.roles import PERMISSIONS
+
+    lonely = User.objects.create_user("lonely", password=PASSWORD)
+    assert not any(permissions.has_perm(lonely, p) for p in PERMISSIONS)
+
+
+@pytest.mark.parametrize("permission", ["unknown.permission", ""])
+def test_unknown_permissions_are_denied(users, permission):
+    from celltrial.accounts import permissions
+
+    assert not any(permissions.has_perm(u, permission) for u in users.values())

@@ -1,0 +1,73 @@
+"""Shared fixtures: the default protocol loaded, one user per role at the first site."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("CELLTRIAL_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture
+def protocol(db):
+    from celltrial.audit.services import Actor
+    from celltrial.study.protocol import default_protocol_path
+    from celltrial.study.services import load_protocol_file
+
+    return load_protocol_file(Actor.system("test"), default_protocol_path()).version
+
+
+@pytest.fixture
+def site(protocol):
+    from celltrial.study.models import Site
+
+    return Site.objects.order_by("code").first()
+
+
+@pytest.fixture
+def other_site(protocol):
+    """A second site, to prove that site scoping hides it."""
+    from celltrial.audit import services as audit
+    from celltrial.audit.services import Actor
+    from celltrial.study.models import Site
+
+    return audit.create(Actor.system("test"), Site, code="SH-01", name_en="Shanghai Mental Health Center",
+                        name_zh="上海市精神卫生中心", country="CN", timezone="Asia/Shanghai",
+                        principal_investigator="Dr Other")
+
+
+@pytest.fixture
+def make_user(site):
+    from celltrial.accounts.services import create_user
+    from celltrial.audit.services import Actor
+
+    def make(username: str, role: str, *, at=None, pii: bool = False):
+        return create_user(Actor.system("test"), username=username, password=PASSWORD,
+                           full_name=f"{username.title()} Tester", memberships=[(at or site, role, pii)])
+
+    return make
+
+
+@pytest.fixture
+def users(make_user):
+    from celltrial.accounts.roles import Role
+
+    return {role: make_user(role.value, role.value) for role in Role}
+
+
+@pytest.fixture
+def login(client):
+    def do(user):
+        client.force_login(user)
+        return client
+
+    return do
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
