@@ -1,0 +1,32 @@
+"""docs/protocol-reference.md stays true: its minimal example loads, its error output is real."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from protocol_testlib import FIXTURES
+
+from celltrial.study.protocol import ProtocolError, load_protocol
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "protocol-reference.md"
+
+
+def test_minimal_example_loads(tmp_path: Path) -> None:
+    match = re.search(r"## Minimal example\n\n```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert match
+    (tmp_path / "protocol.yaml").write_text(match.group(1), encoding="utf-8")
+    shutil.copy(FIXTURES / "minimal" / "vitals.csv", tmp_path / "vitals.csv")
+    assert load_protocol(tmp_path / "protocol.yaml").protocol.id == "MINI-1"
+
+
+@pytest.mark.parametrize("name", ["schema_mix", "bad_logic", "bad_redcap", "cross_mix", "redcap_schema"])
+def test_error_output_in_the_doc_is_real(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(DOC.parent.parent)
+    with pytest.raises(ProtocolError) as info:
+        load_protocol(Path("tests/fixtures/protocols/broken") / f"{name}.yaml")
+    text = DOC.read_text(encoding="utf-8")
+    for line in str(info.value).splitlines():
+        assert line in text
