@@ -68,6 +68,27 @@ def login(client):
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_password_hashing(request):
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher.
+
+    Pure-module tests also run without Django (``-p no:django``); then there is nothing to set.
+    """
+    if request.config.pluginmanager.hasplugin("django"):
+        request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def audit_purge_on_teardown(transactional_db):
+    """Transactional tests flush every table afterwards, which the append-only triggers refuse.
+
+    Drop them just before the flush (this teardown runs first); the audit app's post_migrate hook,
+    which the flush emits, installs them again for the next test.
+    """
+    yield
+    from django.db import connection
+
+    from celltrial.audit import triggers
+
+    with connection.cursor() as cursor:
+        for sql in triggers.statements(connection.vendor, drop=True):
+            cursor.execute(sql)

@@ -9,7 +9,7 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_coordinator_sees_schedule_of_activities_in_chinese(live_server, page, screenshot, make_user):
+def test_coordinator_sees_schedule_of_activities_in_chinese(live_server, audit_purge_on_teardown, page, screenshot, make_user):
     from celltrial.study.models import ProtocolVersion
 
     make_user("crc", "coordinator")
@@ -23,12 +23,13 @@ def test_coordinator_sees_schedule_of_activities_in_chinese(live_server, page, s
     page.click("#login-submit")
     page.wait_for_selector("section.role-panel[data-role=coordinator]")
 
-    page.select_option("#language-select", "zh-hans")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.select_option("#language-select", "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert "欢迎" in page.inner_text("h1")
 
-    page.click("nav.main >> text=方案")
+    with page.expect_navigation():
+        page.click("nav.main >> text=方案")
     grid = page.locator("#schedule-grid")
     grid.wait_for()
     assert page.locator("#schedule").inner_text() == "访视计划"

@@ -18,6 +18,8 @@ POSTGRES = [
     """CREATE OR REPLACE FUNCTION celltrial_audit_append_only() RETURNS trigger AS $$
        BEGIN RAISE EXCEPTION 'audit entries are append-only: % refused', TG_OP; END;
        $$ LANGUAGE plpgsql;""",
+    f"DROP TRIGGER IF EXISTS audit_entry_no_change ON {TABLE};",
+    f"DROP TRIGGER IF EXISTS audit_entry_no_truncate ON {TABLE};",
     f"""CREATE TRIGGER audit_entry_no_change BEFORE UPDATE OR DELETE ON {TABLE}
         FOR EACH ROW EXECUTE FUNCTION celltrial_audit_append_only();""",
     f"""CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON {TABLE}
@@ -46,3 +48,15 @@ def install(schema_editor: Any) -> None:
 def remove(schema_editor: Any) -> None:
     for sql in statements(schema_editor.connection.vendor, drop=True):
         schema_editor.execute(sql)
+
+
+def ensure_installed(sender: Any = None, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate hook: (re)install the triggers idempotently, e.g. after a test database flush."""
+    from django.db import connections
+
+    connection = connections[using]
+    if TABLE not in connection.introspection.table_names():
+        return
+    with connection.cursor() as cursor:
+        for sql in statements(connection.vendor):
+            cursor.execute(sql)

@@ -16,7 +16,8 @@ unit       ``<lot>-UNN-C``                    a full lot id (with its own check 
 =========  =================================  ==========================================
 
 A unit id carries two check characters: the lot's, so the lot part can be checked on its own, and
-the unit's, computed over the whole unit payload including the lot's check character.
+the unit's, computed over the lot payload and the unit number. The lot's check character is left
+out of it because it may be '*', which MOD 37-2 cannot protect; the lot check guards it.
 """
 
 from __future__ import annotations
@@ -128,7 +129,9 @@ class UnitId:
 
     @property
     def check(self) -> str:
-        return _protect(self.payload)
+        # The lot's own check character is left out: it may be '*', which MOD 37-2 cannot protect,
+        # and the lot part is verified by its own check when the unit id is parsed.
+        return _protect(f"{self.lot.payload}-U{self.unit:02d}")
 
     def __str__(self) -> str:
         return f"{self.payload}-{self.check}"
@@ -233,11 +236,9 @@ def complete_identifier(payload: str) -> str:
     """Append the check character to an identifier typed without it (e.g. ``"ASD-01-0007"``)."""
     cleaned = payload.strip().upper()
     for kind in (IdentifierKind.UNIT, IdentifierKind.LOT, IdentifierKind.DONOR, IdentifierKind.SUBJECT):
-        if re.fullmatch(_PATTERNS[kind].pattern, cleaned):
-            if kind is IdentifierKind.UNIT:
-                # the lot inside a unit payload must already be valid
-                parse_identifier(cleaned.rsplit("-U", 1)[0], IdentifierKind.LOT)
-            return f"{cleaned}-{_protect(cleaned)}"
+        if match := re.fullmatch(_PATTERNS[kind].pattern, cleaned):
+            # Building the identifier checks a unit's lot part and computes the check one way only.
+            return str(_build(kind, match))
     raise IdentifierError(f"{payload!r} is not the body of any celltrial identifier")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from protocol_testlib import FIXTURES, minimal
+from tests.study.protocol.protocol_testlib import FIXTURES, minimal
 
 from celltrial.study.protocol import default_protocol_path, load_protocol
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from protocol_testlib import FIXTURES, load_error
+from tests.study.protocol.protocol_testlib import FIXTURES, load_error
 
 from celltrial.study.protocol import load_protocol
 

@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from protocol_testlib import FIXTURES, minimal
+from tests.study.protocol.protocol_testlib import FIXTURES, minimal
 
 from celltrial.study.protocol import load_protocol, read_redcap_csv, write_redcap_csv
 from celltrial.study.protocol.redcap import HEADERS

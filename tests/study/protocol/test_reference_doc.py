@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from protocol_testlib import FIXTURES
+from tests.study.protocol.protocol_testlib import FIXTURES
 
 from celltrial.study.protocol import ProtocolError, load_protocol
 
