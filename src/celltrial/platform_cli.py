@@ -32,8 +32,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     from celltrial.study.protocol import default_protocol_path
     from celltrial.study.services import load_protocol_file
 
+    from django.core.management import call_command
+
     _check_database()
     _migrate(args.verbose)
+    call_command("collectstatic", interactive=False, verbosity=0)
     result = load_protocol_file(Actor.system("celltrial init"), args.protocol or default_protocol_path())
     state = "loaded as" if result.created else "unchanged, still"
     print(f"protocol {result.version.protocol_id} {state} version {result.version.number}")

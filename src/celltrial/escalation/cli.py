@@ -1,9 +1,415 @@
-"""Command-line entry points of this room (filled in by its issue)."""
+"""`celltrial design ...`: dose-escalation designs from the command line.
+
+    celltrial design boundaries --target 0.3 --cohort-size 3 --cohorts 10
+    celltrial design table --design boin --target 0.25 --max-n 18
+    celltrial design next --design boin --target 0.3 --doses 5 --outcomes "1NNN 2NTT"
+    celltrial design oc --design boin --target 0.3 --doses 6 --cohort-size 3 --cohorts 12 \\
+        --truth 0.05,0.10,0.20,0.30,0.45,0.60 --exact
+    celltrial design select --design boin --target 0.3 --doses 5 --outcomes "1NNN 2NNN 3NTT"
+
+Pure: no Django is started. Every subcommand takes --json; table-shaped ones also --csv.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import math
+import sys
+from typing import Any
+
+from celltrial.cli_support import CommandError, add_json_flag, emit_json, progress
+
+DESIGNS = ("boin", "3+3", "mtpi2", "i3+3", "keyboard", "crm")
+
+
+# ---- parsing helpers --------------------------------------------------------------------------------------
+def _floats(text: str) -> list[float]:
+    try:
+        vals = [float(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from exc
+    if not vals:
+        raise argparse.ArgumentTypeError("expected at least one number")
+    return vals
+
+
+def _design_options(p: argparse.ArgumentParser, *, table: bool = False) -> None:
+    g = p.add_argument_group("design")
+    g.add_argument("--design", choices=DESIGNS, default="boin", help="design (default: boin)")
+    g.add_argument("--variant", choices=("A", "B"), default="A",
+                   help="3+3 variant: A escalation only (default), B Korn 1994 with de-escalation")
+    g.add_argument("--target", type=float, default=0.3, help="target DLT probability (default 0.3)")
+    g.add_argument("--doses", type=int, help="number of dose levels (default: from --truth or --skeleton)")
+    g.add_argument("--cohort-size", type=int, default=3, help="patients per cohort (default 3)")
+    g.add_argument("--cohorts", type=int, help="maximum number of cohorts (sample size = cohorts x cohort size)")
+    g.add_argument("--max-n", type=int,
+                   help="largest n in the table" if table else "maximum sample size (instead of --cohorts)")
+    g.add_argument("--start-dose", type=int, default=1, help="starting dose level (default 1)")
+    g.add_argument("--n-earlystop", type=int,
+                   help="stop when the design would stay at a dose that already has this many patients")
+    g.add_argument("--cutoff-eli", type=float, default=0.95, help="elimination certainty (default 0.95)")
+    b = p.add_argument_group("BOIN")
+    b.add_argument("--p-saf", type=float, help="BOIN p.saf (default 0.6 x target)")
+    b.add_argument("--p-tox", type=float, help="BOIN p.tox (default 1.4 x target)")
+    b.add_argument("--extrasafe", action="store_true", help="BOIN extra safety stopping rule at dose 1")
+    b.add_argument("--offset", type=float, default=0.05, help="BOIN extrasafe offset (default 0.05)")
+    b.add_argument("--bound-mtd", action="store_true", help="BOIN boundMTD: MTD estimate must be below lambda_d")
+    i = p.add_argument_group("mTPI-2, i3+3, Keyboard")
+    i.add_argument("--eps1", type=float, default=0.05, help="equivalence interval starts at target - eps1")
+    i.add_argument("--eps2", type=float, default=0.05, help="equivalence interval ends at target + eps2")
+    i.add_argument("--half-width", type=float, default=0.05, help="Keyboard: half-width of the target key")
+    c = p.add_argument_group("CRM")
+    c.add_argument("--skeleton", type=_floats, help="CRM skeleton, e.g. 0.05,0.12,0.25,0.40,0.55 "
+                   "(default: dfcrm getprior(0.05, target, middle dose, doses))")
+    c.add_argument("--model", choices=("empiric", "logistic"), default="empiric", help="CRM working model")
+    c.add_argument("--intcpt", type=float, default=3.0, help="CRM logistic intercept (default 3)")
+    c.add_argument("--scale", type=float, default=math.sqrt(1.34), help="CRM prior SD (default sqrt(1.34))")
+    c.add_argument("--unrestricted", action="store_true",
+                   help="CRM: allow dose skipping and incoherent escalation (dfcrm restrict = FALSE)")
+    c.add_argument("--tox-stop", type=float, metavar="CERTAINTY",
+                   help="CRM: stop when P(DLT rate at dose 1 > target) exceeds this")
+
+
+def build_design(args: argparse.Namespace, n_doses: int | None = None):
+    from celltrial.escalation import designs as ds
+
+    k = args.doses or n_doses or (len(args.skeleton) if getattr(args, "skeleton", None) else None)
+    if k is None:
+        raise CommandError("give --doses (or --truth / --skeleton to imply it)")
+    max_n = None
+    if args.cohorts is not None:
+        max_n = args.cohorts * args.cohort_size
+    if getattr(args, "max_n", None) is not None and args.command_name != "table":
+        max_n = args.max_n
+    try:
+        if args.design == "3+3":
+            d = ds.three_plus_three(k, args.variant, target=args.target)
+        elif args.design == "crm":
+            sk = args.skeleton or ds.getprior(0.05, args.target, (k + 1) // 2, k)
+            if len(sk) != k:
+                raise CommandError(f"--skeleton has {len(sk)} values for {k} doses")
+            d = ds.crm(sk, args.target, model=args.model, intcpt=args.intcpt, scale=args.scale,
+                       cohort_size=args.cohort_size, max_n=max_n)
+            if args.unrestricted:
+                d = d.unrestricted()
+            if args.tox_stop is not None:
+                d = d.stop_when_too_toxic(args.tox_stop)
+        else:
+            common: dict[str, Any] = {"cohort_size": args.cohort_size, "max_n": max_n, "cutoff_eli": args.cutoff_eli}
+            if args.design == "boin":
+                d = ds.boin(args.target, k, p_saf=args.p_saf, p_tox=args.p_tox, extrasafe=args.extrasafe,
+                            offset=args.offset, bound_mtd=args.bound_mtd, **common)
+            elif args.design == "mtpi2":
+                d = ds.mtpi2(args.target, k, eps1=args.eps1, eps2=args.eps2, **common)
+            elif args.design == "i3+3":
+                d = ds.i3plus3(args.target, k, eps1=args.eps1, eps2=args.eps2, **common)
+            else:
+                d = ds.keyboard(args.target, k, half_width=args.half_width, **common)
+        if args.start_dose != 1:
+            d = d.start_at(args.start_dose)
+        if args.n_earlystop is not None:
+            d = d.stop_when_n_at_dose(args.n_earlystop)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    return d
+
+
+# ---- output helpers ---------------------------------------------------------------------------------------
+def render(headers: list[str], rows: list[list[Any]], align: str | None = None) -> str:
+    cells = [[("" if v is None else str(v)) for v in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    align = align or "l" + "r" * (len(headers) - 1)
+
+    def line(vals):
+        return "  ".join(v.ljust(w) if a == "l" else v.rjust(w) for v, w, a in zip(vals, widths, align, strict=True))
+
+    out = [line(headers), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells]
+    return "\n".join(line_.rstrip() for line_ in out)
+
+
+def emit_csv(headers: list[str], rows: list[list[Any]]) -> None:
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(headers)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+
+
+def _describe(d) -> str:
+    from celltrial.escalation.designs import CRM, ThreePlusThree
+
+    parts = [d.name, f"target {d.target:g}", f"{d.n_doses} doses"]
+    if not isinstance(d, ThreePlusThree):
+        parts.append(f"cohorts of {d.cohort_size}")
+        if d.max_n:
+            parts.append(f"max {d.max_n} patients")
+    if d.n_stop:
+        parts.append(f"stop at {d.n_stop} on a dose")
+    if d.start_dose != 1:
+        parts.append(f"start at dose {d.start_dose}")
+    if isinstance(d, CRM):
+        parts.append("skeleton " + " ".join(f"{v:.3f}" for v in d.skeleton))
+        parts.append("no skipping, coherent" if d.no_skip and d.coherent else "unrestricted")
+    return ", ".join(parts)
+
+
+# ---- subcommands ------------------------------------------------------------------------------------------
+def cmd_boundaries(args: argparse.Namespace) -> int:
+    from celltrial.escalation.designs import IntervalDesign, boin_boundaries
+
+    d = build_design(args, n_doses=1)
+    if not isinstance(d, IntervalDesign):
+        raise CommandError("boundaries apply to boin, mtpi2, i3+3 and keyboard (see `design table` for 3+3 and CRM)")
+    npts = d.max_n or (args.max_n or 10 * d.cohort_size)
+    ns = list(range(1, npts + 1)) if args.full else list(range(d.cohort_size, npts + 1, d.cohort_size))
+    if d.kind == "boin":
+        b = boin_boundaries(d.target, npts, p_saf=d.p_saf, p_tox=d.p_tox, cutoff_eli=d.cutoff_eli,
+                            extrasafe=d.extrasafe, offset=d.offset)
+        table = b.rows(ns)
+        head = {"lambda_e": b.lambda_e, "lambda_d": b.lambda_d}
+    else:
+        table = d.decision_table(npts).count_boundaries(ns)
+        head = {}
+    labels = {"n": "Number of patients treated", "escalate_if_le": "Escalate if # of DLT <=",
+              "deescalate_if_ge": "De-escalate if # of DLT >=", "eliminate_if_ge": "Eliminate if # of DLT >=",
+              "stop_if_ge": "Stop (dose 1) if # of DLT >="}
+    if args.json:
+        emit_json({"design": d.name, "target": d.target, **head, "boundaries": table})
+        return 0
+    rows = [[labels[key], *("NA" if v is None else v for v in vals)] for key, vals in table.items()]
+    if args.csv:
+        emit_csv(["row", *[str(n) for n in ns]], rows)
+        return 0
+    print(f"{d.name} boundaries, target {d.target:g}" + (
+        f": lambda_e = {head['lambda_e']:.4f}, lambda_d = {head['lambda_d']:.4f}" if head else ""))
+    print(render(rows[0][:1] + [str(v) for v in rows[0][1:]], rows[1:]))
+    return 0
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    from celltrial.escalation.designs import CRM, ThreePlusThree
+
+    d = build_design(args, n_doses=1)
+    if isinstance(d, ThreePlusThree):
+        rows = d.decision_table()
+        if args.json:
+            emit_json({"design": d.name, "rules": rows})
+        elif args.csv:
+            emit_csv(["patients", "dlts", "decision"], [list(r.values()) for r in rows])
+        else:
+            print(f"{d.name} decision rules (at the current dose)")
+            print(render(["patients", "DLTs", "decision"], [list(r.values()) for r in rows], "lll"))
+        return 0
+    if isinstance(d, CRM):
+        rows = d.decision_table(outcomes=args.outcomes)
+        if args.json:
+            emit_json({"design": d.name, "after": args.outcomes or "", "next": rows})
+        else:
+            print(f"{_describe(d)}: next decision after each outcome of the next cohort "
+                  f"(outcomes so far: {args.outcomes or 'none'})")
+            print(render(["next cohort", "DLTs", "then dose", "continue", "action"],
+                         [list(r.values()) for r in rows]))
+        return 0
+    max_n = args.max_n or d.max_n or 18
+    t = d.decision_table(max_n)
+    ns = list(range(1, max_n + 1))
+    grid = t.grid(ns)
+    if args.json:
+        emit_json({"design": t.design, "target": t.target, "notes": list(t.notes), "n": ns,
+                   "decisions": {str(n): [grid[y][i] for y in range(n + 1)] for i, n in enumerate(ns)},
+                   "boundaries": t.count_boundaries(ns)})
+        return 0
+    rows = [[f"y={y}", *grid[y]] for y in range(max_n + 1)]
+    if args.csv:
+        emit_csv(["dlts", *[f"n={n}" for n in ns]], [[y, *grid[y]] for y in range(max_n + 1)])
+        return 0
+    print(f"{t.design} decision table, target {t.target:g}" + (f" ({'; '.join(t.notes)})" if t.notes else ""))
+    print("E escalate, S stay, D de-escalate, DU de-escalate and eliminate this and higher doses; "
+          "columns: patients treated at the current dose (n), rows: DLTs among them (y)")
+    print(render(["", *[str(n) for n in ns]], rows))
+    return 0
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    d = build_design(args)
+    try:
+        r = d.recommend(args.outcomes)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if args.json:
+        emit_json({"design": _describe(d), "outcomes": args.outcomes, **r.to_dict()})
+        return 0
+    print(_describe(d))
+    print(f"outcomes: {args.outcomes or '(none)'}")
+    rows = [[j + 1, r.n[j], r.dlts[j], "yes" if r.admissible[j] else "no"] for j in range(d.n_doses)]
+    print(render(["dose", "patients", "DLTs", "admissible"], rows))
+    verdict = (f"next cohort: dose {r.dose}" if r.continue_trial else
+               f"stop the trial; MTD: {'dose ' + str(r.dose) if r.dose else 'none'}")
+    print(f"decision: {r.action} -> {verdict}")
+    print(f"reason: {r.reason}")
+    return 0
+
+
+def cmd_select(args: argparse.Namespace) -> int:
+    d = build_design(args)
+    try:
+        s = d.select(args.outcomes)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if args.json:
+        emit_json({"design": _describe(d), "outcomes": args.outcomes, **s.to_dict()})
+        return 0
+
+    def f(v):
+        return "" if v is None else f"{v:.3f}"
+
+    rows = [[e["dose"], e["n"], e["dlts"], f(e["estimate"]), f(e["lower"]), f(e["upper"])] for e in s.estimates]
+    print(_describe(d))
+    print(f"method: {s.method}")
+    print(render(["dose", "patients", "DLTs", "P(DLT) estimate", "lower", "upper"], rows))
+    print(f"MTD: {'dose ' + str(s.dose) if s.dose else 'none'}; {s.reason}")
+    return 0
+
+
+def _run_oc(d, truth: list[float], args: argparse.Namespace):
+    from celltrial.escalation.designs.simulate import iter_simulation
+
+    if args.sims:
+        rules = d.rules()
+        chunks = math.ceil(args.sims / args.chunk)
+        acc = None
+        for acc in progress(iter_simulation(rules, truth, args.sims, args.seed, chunk=args.chunk), total=chunks,
+                            description=f"simulating {args.sims:,} trials"):
+            pass
+        return acc.result(d.name, args.seed)
+    return d.oc(truth)
+
+
+def cmd_oc(args: argparse.Namespace) -> int:
+    if args.exact and args.sims:
+        raise CommandError("choose --exact or --sims N, not both")
+    scenarios = args.truth
+    k = len(scenarios[0])
+    if any(len(t) != k for t in scenarios):
+        raise CommandError("every --truth scenario needs the same number of doses")
+    if any(not 0 <= v <= 1 for t in scenarios for v in t):
+        raise CommandError("--truth values are probabilities in [0, 1]")
+    d = build_design(args, n_doses=k)
+    if d.n_doses != k:
+        raise CommandError(f"--truth has {k} values but the design has {d.n_doses} doses")
+    if d.max_n is None:
+        raise CommandError("give --cohorts (or --max-n) for the maximum sample size")
+    try:
+        results = [_run_oc(d, t, args) for t in scenarios]
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if args.plot:
+        path = d.simulate_trial(scenarios[0], seed=args.seed)
+        plot_oc(results, path, args.plot, title=_describe(d))
+    if args.json:
+        emit_json({"design": _describe(d), "scenarios": [r.to_dict() for r in results]})
+        return 0
+    if args.csv:
+        buf = io.StringIO()
+        for i, r in enumerate(results, start=1):
+            text = r.csv()
+            lines = text.splitlines()
+            if i == 1:
+                buf.write("scenario," + lines[0] + "\n")
+            for ln in lines[1:]:
+                buf.write(f"{i},{ln}\n")
+        sys.stdout.write(buf.getvalue())
+        return 0
+    first = results[0]
+    how = (f"exact ({first.n_states:,} distinct final states)" if first.method == "exact"
+           else f"Monte Carlo, {first.n_trials:,} trials, seed {first.seed} (± one standard error)")
+    print(f"{_describe(d)} - {how}")
+    for i, r in enumerate(results, start=1):
+        print()
+        print(f"Scenario {i}: true P(DLT) " + " ".join(f"{v:.2f}" for v in r.truth))
+        print(render(["dose", "true P(DLT)", "selected %", "patients", "DLTs"], r.rows()))
+        es = f"{100 * r.early_stop:.1f}%" + (f" ± {100 * r.se_early_stop:.1f}" if r.se_early_stop is not None else "")
+        pa = f"{r.pct_above_mtd:.1f}%" + (f" ± {r.se_pct_above_mtd:.1f}" if r.se_pct_above_mtd is not None else "")
+        print(f"early stop for safety: {es}; patients treated above the MTD (true P(DLT) > {r.target:g}): {pa}")
+    if args.plot:
+        print(f"\nfigure written to {args.plot}")
+    return 0
+
+
+def plot_oc(results, path, filename: str, title: str = "") -> None:
+    """Selection % and patients per dose for each scenario, and the dose path of one simulated trial."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    k = results[0].n_doses
+    fig, axes = plt.subplots(len(results) + 1, 2, figsize=(10, 2.8 * (len(results) + 1)), squeeze=False)
+    doses = np.arange(1, k + 1)
+    for i, r in enumerate(results):
+        a1, a2 = axes[i]
+        a1.bar(doses, 100 * r.select, color="#4c72b0",
+               yerr=None if r.se_select is None else 100 * r.se_select)
+        a1.set_title(f"Scenario {i + 1}: selected as MTD (%)  [none {100 * r.select_none:.1f}%]", fontsize=9)
+        a1.set_ylim(0, 100)
+        a2.bar(doses, r.n_mean, color="#55a868", yerr=r.se_n_mean)
+        a2.set_title(f"Scenario {i + 1}: mean patients per dose (total {r.total_n:.1f})", fontsize=9)
+        for ax in (a1, a2):
+            ax.set_xticks(doses)
+            ax.set_xticklabels([f"{j}\n{p:.2f}" for j, p in zip(doses, r.truth, strict=True)], fontsize=8)
+    ax = axes[-1][0]
+    xs = np.arange(1, len(path.cohorts) + 1)
+    ds_ = [c[0] for c in path.cohorts]
+    ax.step(xs, ds_, where="mid", color="grey")
+    for x, (d, c, t) in zip(xs, path.cohorts, strict=True):
+        ax.scatter([x], [d], color="#c44e52" if t else "#4c72b0", s=30 + 30 * t, zorder=3)
+        ax.annotate(f"{t}/{c}", (x, d), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7)
+    ax.set_yticks(range(1, k + 1))
+    ax.set_xlabel("cohort")
+    ax.set_ylabel("dose")
+    ax.set_title(f"One simulated trial (scenario 1): MTD {path.mtd or 'none'}", fontsize=9)
+    axes[-1][1].axis("off")
+    axes[-1][1].text(0, 0.5, path.outcome_string(), wrap=True, fontsize=8, family="monospace")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(filename, dpi=110)
+    plt.close(fig)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this room's subcommands to the `celltrial` command."""
+    top = subparsers.add_parser("design", help="dose-escalation designs: boundaries, tables, decisions, OCs",
+                                description="Dose-escalation designs (3+3, BOIN, mTPI-2, i3+3, Keyboard, CRM).")
+    sub = top.add_subparsers(dest="design_command", metavar="SUBCOMMAND")
+    top.set_defaults(func=lambda a: (top.print_help(), 2)[1])
+
+    def add(name: str, helptext: str, func, *, table: bool = False, csv_flag: bool = True):
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        _design_options(p, table=table)
+        add_json_flag(p)
+        if csv_flag:
+            p.add_argument("--csv", action="store_true", help="print CSV")
+        p.set_defaults(func=func, command_name=name)
+        return p
+
+    p = add("boundaries", "BOIN-style escalation / de-escalation / elimination counts per n", cmd_boundaries)
+    p.add_argument("--full", action="store_true", help="every n, not only multiples of the cohort size")
+    p = add("table", "decision table: E / S / D / DU for every n and y (3+3: its rules; CRM: next-cohort paths)",
+            cmd_table, table=True)
+    p.add_argument("--outcomes", help="CRM: outcomes so far, e.g. '1NNN 2NTN'")
+    p = add("next", "recommend the next dose from the outcomes so far", cmd_next, csv_flag=False)
+    p.add_argument("--outcomes", default="", help="outcomes so far, e.g. '1NNN 2NTT'")
+    p = add("oc", "operating characteristics for true-toxicity scenarios (exact or Monte Carlo)", cmd_oc)
+    p.add_argument("--truth", type=_floats, action="append", required=True,
+                   help="true DLT probabilities per dose, comma-separated; repeat for more scenarios")
+    p.add_argument("--exact", action="store_true", help="exact by dynamic programming (the default)")
+    p.add_argument("--sims", type=int, help="Monte Carlo with this many simulated trials instead")
+    p.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+    p.add_argument("--chunk", type=int, default=100_000, help="trials simulated at once (memory bound)")
+    p.add_argument("--plot", metavar="FILE", help="write a figure (PNG/PDF/SVG) of the results")
+    p = add("select", "select the MTD at the end of a trial, with estimates and intervals", cmd_select,
+            csv_flag=False)
+    p.add_argument("--outcomes", required=True, help="all outcomes, e.g. '1NNN 2NNN 3NTT'")
