@@ -1,6 +1,6 @@
 """Command-line entry points of the product room: release-check, donor-check, dose.
 
-Exit codes (documented in docs/rules/product.md):
+Exit codes (documented in docs/rules.md):
   release-check  0 release, 1 reject, 2 bad input
   donor-check    0 eligible, 1 ineligible, 3 incomplete (results missing), 2 bad input
   dose           0 computed (and delivered within tolerance if given), 1 delivered outside tolerance, 2 bad input

@@ -23,7 +23,7 @@ Rules and their sources (domain note clinical.md §3.2):
 - **Counting**: calendar days from Day 0, no weekend or holiday shift (E2A says "calendar days").
 - **Upgrade to fatal / life-threatening**: E2A starts the 7-day clock at the sponsor's "first
   knowledge ... that a case qualifies" for 7-day reporting, i.e. when the new information arrives.
-  Policy (ours, documented in docs/rules/safety.md): the binding due date is the *earlier* of
+  Policy (ours, documented in docs/rules.md): the binding due date is the *earlier* of
   upgrade date + 7 days and the existing 15-day due date — an upgrade never extends a clock already
   running. If the upgrade arrives after the 15-day due date has passed, it is follow-up information
   on a case already due and gets upgrade + 7 days. The complete report is due 8 calendar days after

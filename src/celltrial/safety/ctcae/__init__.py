@@ -2,7 +2,7 @@
 
 Every result carries the CTCAE version ("5.0"), the term, the grade and the criterion that
 matched, in words. Source: NCI CTCAE v5.0 (27 Nov 2017); laboratory boundaries confirmed against
-pharmaverse/admiral ``ncictcaev5.json``. See docs/rules/safety.md.
+pharmaverse/admiral ``ncictcaev5.json``. See docs/rules.md.
 """
 
 from __future__ import annotations
