@@ -17,9 +17,12 @@ import csv
 import io
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celltrial.cli_support import CommandError, add_json_flag, emit_json, progress
+
+if TYPE_CHECKING:
+    from celltrial.escalation.designs import Design
 
 DESIGNS = ("boin", "3+3", "mtpi2", "i3+3", "keyboard", "crm")
 
@@ -72,7 +75,7 @@ def _design_options(p: argparse.ArgumentParser, *, table: bool = False) -> None:
                    help="CRM: stop when P(DLT rate at dose 1 > target) exceeds this")
 
 
-def build_design(args: argparse.Namespace, n_doses: int | None = None):
+def build_design(args: argparse.Namespace, n_doses: int | None = None) -> Design:
     from celltrial.escalation import designs as ds
 
     k = args.doses or n_doses or (len(args.skeleton) if getattr(args, "skeleton", None) else None)
@@ -83,6 +86,7 @@ def build_design(args: argparse.Namespace, n_doses: int | None = None):
         max_n = args.cohorts * args.cohort_size
     if getattr(args, "max_n", None) is not None and args.command_name != "table":
         max_n = args.max_n
+    d: Design
     try:
         if args.design == "3+3":
             d = ds.three_plus_three(k, args.variant, target=args.target)
@@ -90,12 +94,13 @@ def build_design(args: argparse.Namespace, n_doses: int | None = None):
             sk = args.skeleton or ds.getprior(0.05, args.target, (k + 1) // 2, k)
             if len(sk) != k:
                 raise CommandError(f"--skeleton has {len(sk)} values for {k} doses")
-            d = ds.crm(sk, args.target, model=args.model, intcpt=args.intcpt, scale=args.scale,
+            c = ds.crm(sk, args.target, model=args.model, intcpt=args.intcpt, scale=args.scale,
                        cohort_size=args.cohort_size, max_n=max_n)
             if args.unrestricted:
-                d = d.unrestricted()
+                c = c.unrestricted()
             if args.tox_stop is not None:
-                d = d.stop_when_too_toxic(args.tox_stop)
+                c = c.stop_when_too_toxic(args.tox_stop)
+            d = c
         else:
             common: dict[str, Any] = {"cohort_size": args.cohort_size, "max_n": max_n, "cutoff_eli": args.cutoff_eli}
             if args.design == "boin":
@@ -117,7 +122,7 @@ def build_design(args: argparse.Namespace, n_doses: int | None = None):
 
 
 # ---- output helpers ---------------------------------------------------------------------------------------
-def render(headers: list[str], rows: list[list[Any]], align: str | None = None) -> str:
+def render(headers: list[Any], rows: list[list[Any]], align: str | None = None) -> str:
     cells = [[("" if v is None else str(v)) for v in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
     align = align or "l" + "r" * (len(headers) - 1)
@@ -193,24 +198,24 @@ def cmd_table(args: argparse.Namespace) -> int:
 
     d = build_design(args, n_doses=1)
     if isinstance(d, ThreePlusThree):
-        rows = d.decision_table()
+        rules = d.decision_table()
         if args.json:
-            emit_json({"design": d.name, "rules": rows})
+            emit_json({"design": d.name, "rules": rules})
         elif args.csv:
-            emit_csv(["patients", "dlts", "decision"], [list(r.values()) for r in rows])
+            emit_csv(["patients", "dlts", "decision"], [list(r.values()) for r in rules])
         else:
             print(f"{d.name} decision rules (at the current dose)")
-            print(render(["patients", "DLTs", "decision"], [list(r.values()) for r in rows], "lll"))
+            print(render(["patients", "DLTs", "decision"], [list(r.values()) for r in rules], "lll"))
         return 0
     if isinstance(d, CRM):
-        rows = d.decision_table(outcomes=args.outcomes)
+        paths = d.decision_table(outcomes=args.outcomes)
         if args.json:
-            emit_json({"design": d.name, "after": args.outcomes or "", "next": rows})
+            emit_json({"design": d.name, "after": args.outcomes or "", "next": paths})
         else:
             print(f"{_describe(d)}: next decision after each outcome of the next cohort "
                   f"(outcomes so far: {args.outcomes or 'none'})")
             print(render(["next cohort", "DLTs", "then dose", "continue", "action"],
-                         [list(r.values()) for r in rows]))
+                         [list(r.values()) for r in paths]))
         return 0
     max_n = args.max_n or d.max_n or 18
     t = d.decision_table(max_n)
@@ -279,11 +284,9 @@ def _run_oc(d, truth: list[float], args: argparse.Namespace):
     if args.sims:
         rules = d.rules()
         chunks = math.ceil(args.sims / args.chunk)
-        acc = None
-        for acc in progress(iter_simulation(rules, truth, args.sims, args.seed, chunk=args.chunk), total=chunks,
-                            description=f"simulating {args.sims:,} trials"):
-            pass
-        return acc.result(d.name, args.seed)
+        accs = list(progress(iter_simulation(rules, truth, args.sims, args.seed, chunk=args.chunk), total=chunks,
+                             description=f"simulating {args.sims:,} trials"))
+        return accs[-1].result(d.name, args.seed)
     return d.oc(truth)
 
 
@@ -379,7 +382,7 @@ def plot_oc(results, path, filename: str, title: str = "") -> None:
     plt.close(fig)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this room's subcommands to the `celltrial` command."""
     top = subparsers.add_parser("design", help="dose-escalation designs: boundaries, tables, decisions, OCs",
                                 description="Dose-escalation designs (3+3, BOIN, mTPI-2, i3+3, Keyboard, CRM).")

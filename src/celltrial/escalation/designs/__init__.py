@@ -1,0 +1,28 @@
+"""Dose-escalation designs: 3+3, BOIN, mTPI-2, i3+3, Keyboard and CRM, with exact and simulated
+operating characteristics. Pure Python (NumPy/SciPy); no Django.
+
+    from celltrial.escalation.designs import boin
+    design = boin(target=0.3, doses=6).stop_at_n(36)
+    design.recommend("1NNN 2NTT").dose
+    design.oc([0.05, 0.10, 0.20, 0.30, 0.45, 0.60])
+"""
+
+from .base import Design, MTDSelection, Recommendation
+from .boundaries import BoinBoundaries, boin_boundaries, boin_lambdas
+from .crm import CRM, CRMModel, crm, dfcrm_crm, getprior
+from .exact import TerminalStates, exact_oc
+from .interval import IntervalDesign, boin, i3plus3, keyboard, mtpi2
+from .isotonic import isotonic_estimates, select_mtd, select_mtd_batch
+from .oc import OperatingCharacteristics
+from .outcomes import Cohort, counts, parse_outcomes
+from .simulate import TrialPath, simulate_oc, simulate_trial
+from .tables import DecisionTable
+from .threeplusthree import ThreePlusThree, enumerate_paths, storer_escalation_probability, three_plus_three
+
+__all__ = [
+    "CRM", "BoinBoundaries", "CRMModel", "Cohort", "DecisionTable", "Design", "IntervalDesign", "MTDSelection",
+    "OperatingCharacteristics", "Recommendation", "TerminalStates", "ThreePlusThree", "TrialPath", "boin",
+    "boin_boundaries", "boin_lambdas", "counts", "crm", "dfcrm_crm", "enumerate_paths", "exact_oc", "getprior",
+    "i3plus3", "isotonic_estimates", "keyboard", "mtpi2", "parse_outcomes", "select_mtd", "select_mtd_batch",
+    "simulate_oc", "simulate_trial", "storer_escalation_probability", "three_plus_three",
+]
