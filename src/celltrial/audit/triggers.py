@@ -16,7 +16,7 @@ SQLITE_DROP = ["DROP TRIGGER IF EXISTS audit_entry_no_update;", "DROP TRIGGER IF
 
 POSTGRES = [
     """CREATE OR REPLACE FUNCTION celltrial_audit_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'audit entries are append-only: % refused', TG_OP; END;
+       BEGIN RAISE EXCEPTION USING MESSAGE = 'audit entries are append-only: ' || TG_OP || ' refused'; END;
        $$ LANGUAGE plpgsql;""",
     f"DROP TRIGGER IF EXISTS audit_entry_no_change ON {TABLE};",
     f"DROP TRIGGER IF EXISTS audit_entry_no_truncate ON {TABLE};",
