@@ -15,7 +15,7 @@ LOCALE = Path(__file__).resolve().parents[2] / "src" / "celltrial" / "locale" / 
 def _entries(po_text: str) -> list[dict[str, str]]:
     """A small reader for the .po entries Django's makemessages writes (msgid/msgid_plural/msgstr)."""
     entries, current, key = [], {}, None
-    for line in po_text.splitlines() + [""]:
+    for line in [*po_text.splitlines(), ""]:
         if not line.strip():
             if current:
                 entries.append(current)

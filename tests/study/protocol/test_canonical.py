@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from tests.study.protocol.protocol_testlib import FIXTURES, minimal
 
 from celltrial.study.protocol import default_protocol_path, load_protocol
+from tests.study.protocol.protocol_testlib import FIXTURES, minimal
 
 
 def _reverse_keys(data: Any) -> Any:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.study.protocol.protocol_testlib import FIXTURES, load_error
 
 from celltrial.study.protocol import load_protocol
+from tests.study.protocol.protocol_testlib import FIXTURES, load_error
 
 BROKEN = FIXTURES / "broken"
 

@@ -6,11 +6,10 @@ import csv
 import io
 from pathlib import Path
 
-from tests.study.protocol.protocol_testlib import FIXTURES, minimal
-
 from celltrial.study.protocol import load_protocol, read_redcap_csv, write_redcap_csv
 from celltrial.study.protocol.redcap import HEADERS
 from celltrial.study.protocol.schema import Form
+from tests.study.protocol.protocol_testlib import FIXTURES, minimal
 
 
 def _forms_from(path: Path) -> list[Form]:

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.study.protocol.protocol_testlib import FIXTURES
 
 from celltrial.study.protocol import ProtocolError, load_protocol
+from tests.study.protocol.protocol_testlib import FIXTURES
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "protocol-reference.md"
 
