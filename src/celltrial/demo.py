@@ -12,6 +12,7 @@ from django.db import transaction
 from celltrial.accounts.models import User
 from celltrial.accounts.roles import ROLE_LABELS, Role
 from celltrial.audit.services import Actor
+from celltrial.study.models import Site
 
 DEMO_PASSWORD = "celltrial-demo-2025"
 
@@ -35,7 +36,6 @@ DEMO_USERS: list[tuple[str, str, Role, bool]] = [
 
 def load_demo(out: Callable[[str], None] = print) -> None:
     from celltrial.accounts.services import create_user
-    from celltrial.study.models import Site
 
     site = Site.objects.order_by("code").first()
     if site is None:
@@ -52,13 +52,13 @@ def load_demo(out: Callable[[str], None] = print) -> None:
         out(f"  {username:<13} {full_name:<11} {ROLE_LABELS[role]} @ {site.code}")
 
 
-def _approve_site(site: object) -> None:
+def _approve_site(site: Site) -> None:
     from celltrial.accounts import permissions
     from celltrial.accounts.roles import SITE_APPROVE
     from celltrial.accounts.signatures import sign, signatures_for
 
-    if signatures_for(site):  # type: ignore[arg-type]
+    if signatures_for(site):
         return
     qa = User.objects.get(username="qa")
-    sign(permissions.actor_for(qa, SITE_APPROVE, site.code), site, password=DEMO_PASSWORD,  # type: ignore[attr-defined]
+    sign(permissions.actor_for(qa, SITE_APPROVE, site.code), site, password=DEMO_PASSWORD,
          meaning="approved", comment="Site initiation visit completed; site activated.")

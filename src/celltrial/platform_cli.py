@@ -28,11 +28,11 @@ def _migrate(verbose: bool = False) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     _django()
+    from django.core.management import call_command
+
     from celltrial.audit.services import Actor
     from celltrial.study.protocol import default_protocol_path
     from celltrial.study.services import load_protocol_file
-
-    from django.core.management import call_command
 
     _check_database()
     _migrate(args.verbose)

@@ -62,7 +62,9 @@ def test_idle_session_is_logged_out(client, users, monkeypatch):
     later = time.time() + 61
     monkeypatch.setattr(time, "time", lambda: later)
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and reverse("login") in response.url
+    assert response.status_code == 302 and response.url.startswith(reverse("login") + "?timeout=1")
+    assert "_auth_user_id" not in client.session
+    assert "inactivity" in client.get(response.url).content.decode()
 
 
 def test_pii_permission_is_separate_from_clinical_access(make_user):

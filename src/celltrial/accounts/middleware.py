@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 LAST_SEEN = "celltrial_last_seen"
 
@@ -24,7 +27,8 @@ class IdleTimeoutMiddleware:
             last = request.session.get(LAST_SEEN)
             if last is not None and now - float(last) > settings.CELLTRIAL_IDLE_TIMEOUT_SECONDS:
                 logout(request)
-                request.celltrial_timed_out = True
+                query = urlencode({"timeout": "1", "next": request.get_full_path()})
+                return redirect(f"{reverse('login')}?{query}")
             else:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)

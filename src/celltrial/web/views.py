@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -195,7 +194,3 @@ def protocol(request: HttpRequest, number: int | None = None) -> HttpResponse:
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "web/forbidden.html", status=403)
-
-
-def timeout_redirect(request: HttpRequest) -> HttpResponse:
-    return redirect(reverse("login") + "?timeout=1")
