@@ -5,8 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from celltrial.study.models import ProtocolVersion
+
+
+ROUTES = {
+    "intravenous": _("intravenous infusion"),
+    "intrathecal": _("intrathecal injection"),
+    "intramuscular": _("intramuscular injection"),
+    "subcutaneous": _("subcutaneous injection"),
+    "intranasal": _("intranasal"),
+}
+WEIGHT_BASIS = {
+    "screening": _("weight at screening"),
+    "day_minus_1": _("weight on day −1"),
+    "dose_day": _("weight on the dosing day"),
+}
 
 
 def _lang() -> str:
@@ -52,6 +67,8 @@ def protocol_page(version: ProtocolVersion) -> dict[str, Any]:
         "dlt_criteria": [{"id": c.id, "text": _t(c.text, lang)} for c in p.dlt.criteria],
         "sentinel": p.sentinel,
         "dosing": p.dosing,
+        "route": ROUTES.get(p.dosing.route, p.dosing.route),
+        "weight_basis": WEIGHT_BASIS.get(p.dosing.weight_basis, p.dosing.weight_basis),
         "visits": visits,
         "grid": grid,
         "inclusion": [{"id": c.id, "text": _t(c.text, lang), "expression": c.expression}
