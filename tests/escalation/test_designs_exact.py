@@ -142,6 +142,7 @@ def _within(exact, mc, z=4.5):
     lambda: mtpi2(target=0.3, doses=5).stop_at_n(30),
     lambda: i3plus3(target=0.3, doses=5).stop_at_n(30),
     lambda: keyboard(target=0.3, doses=5).stop_at_n(30),
+    lambda: boin(target=0.3, doses=5, bound_mtd=True).stop_at_n(24).start_at(3).cohorts_of(2),
 ])
 def test_exact_and_monte_carlo_agree_within_error(make):
     design = make()

@@ -16,6 +16,7 @@ Doses are 1-based in this API and in outcome strings; the engines use 0-based in
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +56,8 @@ class MTDSelection:
         return dataclasses.asdict(self)
 
 
-_PRECOMPUTED: dict[Any, TerminalStates] = {}
+_PRECOMPUTED: OrderedDict[Any, TerminalStates] = OrderedDict()
+_PRECOMPUTED_MAX = 8  # designs whose final states are kept (tens of MB at most each)
 
 
 @dataclass(frozen=True)
@@ -169,12 +171,15 @@ class Design:
 
     def terminal_states(self) -> TerminalStates:
         """The scenario-free precompute (cached per design)."""
-        key = self
-        tp = _PRECOMPUTED.get(key)
+        tp = _PRECOMPUTED.get(self)
         if tp is None:
             self._plan()
             tp = TerminalStates.build(self.rules())
-            _PRECOMPUTED[key] = tp
+            _PRECOMPUTED[self] = tp
+            while len(_PRECOMPUTED) > _PRECOMPUTED_MAX:
+                _PRECOMPUTED.popitem(last=False)
+        else:
+            _PRECOMPUTED.move_to_end(self)
         return tp
 
     def oc(

@@ -128,11 +128,14 @@ class TerminalStates:
     _nf: np.ndarray = field(init=False, repr=False)
     _yf: np.ndarray = field(init=False, repr=False)
     _nyf: np.ndarray = field(init=False, repr=False)
+    _inv_total: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._nf = self.n.astype(float)
         self._yf = self.y.astype(float)
         self._nyf = self._nf - self._yf
+        tot = self._nf.sum(axis=1)
+        self._inv_total = np.where(tot > 0, 100.0 / np.where(tot > 0, tot, 1), 0.0)
 
     @classmethod
     def build(cls, rules: TrialRules) -> TerminalStates:
@@ -151,6 +154,6 @@ class TerminalStates:
     def oc(self, truth, design: str = "") -> OperatingCharacteristics:
         w = self.probabilities(truth)
         oc = summarise_weighted(design, truth, self.target, w, self._nf, self._yf, self.mtd, self.none,
-                                n_states=len(self))
+                                n_states=len(self), inv_total=self._inv_total)
         oc.extra["state_visits"] = self.visits
         return oc

@@ -122,14 +122,18 @@ def above_mask(truth, target: float) -> np.ndarray:
     return np.asarray(truth, dtype=float) > target + 1e-12
 
 
-def frac_above(n: np.ndarray, truth, target: float) -> np.ndarray:
-    tot = n.sum(axis=1)
-    above = n[:, above_mask(truth, target)].sum(axis=1)
-    return np.where(tot > 0, 100.0 * above / np.where(tot > 0, tot, 1), 0.0)
+def frac_above(n: np.ndarray, truth, target: float, inv_total: np.ndarray | None = None) -> np.ndarray:
+    """Per row, the percentage of patients treated at doses above the MTD (true P(DLT) > target).
+    ``inv_total`` (100 / patients per row, 0 for empty rows) can be passed in when rows are reused."""
+    if inv_total is None:
+        tot = n.sum(axis=1)
+        inv_total = np.where(tot > 0, 100.0 / np.where(tot > 0, tot, 1), 0.0)
+    return np.einsum("sk,k->s", n, above_mask(truth, target).astype(float)) * inv_total
 
 
 def summarise_weighted(design: str, truth, target: float, w: np.ndarray, n: np.ndarray, y: np.ndarray,
-                       mtd: np.ndarray, none: np.ndarray, n_states: int | None = None) -> OperatingCharacteristics:
+                       mtd: np.ndarray, none: np.ndarray, n_states: int | None = None,
+                       inv_total: np.ndarray | None = None) -> OperatingCharacteristics:
     """Exact OCs from terminal states with probabilities ``w`` (summing to 1)."""
     k = len(truth)
     sel = np.bincount(mtd + 1, weights=w, minlength=k + 1)
@@ -137,7 +141,7 @@ def summarise_weighted(design: str, truth, target: float, w: np.ndarray, n: np.n
         design=design, truth=[float(t) for t in truth], target=target, method="exact",
         select=sel[1:], select_none=float(sel[0]), n_mean=np.einsum("s,sk->k", w, n),
         dlt_mean=np.einsum("s,sk->k", w, y),
-        early_stop=float(w[none].sum()), pct_above_mtd=float(np.dot(w, frac_above(n, truth, target))),
+        early_stop=float(np.dot(w, none)), pct_above_mtd=float(np.dot(w, frac_above(n, truth, target, inv_total))),
         n_states=n_states,
     )
 
