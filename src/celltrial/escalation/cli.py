@@ -78,7 +78,7 @@ def _design_options(p: argparse.ArgumentParser, *, table: bool = False) -> None:
 def build_design(args: argparse.Namespace, n_doses: int | None = None) -> Design:
     from celltrial.escalation import designs as ds
 
-    k = args.doses or n_doses or (len(args.skeleton) if getattr(args, "skeleton", None) else None)
+    k = args.doses or (len(args.skeleton) if getattr(args, "skeleton", None) else None) or n_doses
     if k is None:
         raise CommandError("give --doses (or --truth / --skeleton to imply it)")
     max_n = None

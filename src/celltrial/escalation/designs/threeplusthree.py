@@ -108,6 +108,12 @@ class ThreePlusThree(Design):
     def stop_when_too_toxic(self, certainty: float = 0.95, threshold: float | None = None) -> Design:
         raise ValueError("the 3+3 design has its own toxicity stopping rule (>= 2 DLTs at dose 1)")
 
+    def admissible(self, n, y):
+        """Doses below the first dose with >= 2 DLTs (the 3+3 never returns to or above it)."""
+        toxic = np.nonzero(np.asarray(y) >= 2)[0]
+        first = int(toxic[0]) if toxic.size else self.n_doses
+        return np.arange(self.n_doses) < first
+
     def decision_table(self, max_n: int | None = None) -> list[dict[str, str]]:
         lower = ("stop; MTD = next lower dose (none at dose 1)" if self.variant == "A" else
                  "de-escalate: MTD = lower dose if it has 6, else treat 3 more there (stop at dose 1: no MTD)")
