@@ -229,6 +229,7 @@ class CRM(Design):
     crm_model: CRMModel = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "skeleton", tuple(float(v) for v in self.skeleton))  # hashable: cache key
         super().__post_init__()
         if len(self.skeleton) != self.n_doses:
             raise ValueError(f"the skeleton has {len(self.skeleton)} values for {self.n_doses} doses")
