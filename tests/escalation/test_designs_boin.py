@@ -119,7 +119,7 @@ def test_select_mtd_help_example():
 
 def test_select_mtd_tie_rule():
     # [SRC] phat + i * 1e-10: among pooled ties the lower dose wins above the target, the higher below it.
-    # doses 2 and 3 pool (2/6 then 1/6): both above 0.3 after pooling? pooled = weighted mean of 0.34 and 0.18
+    # 2/6 at dose 2 then 1/6 at dose 3 violate monotonicity, so PAVA pools doses 2 and 3 into one value
     n, y = [3, 6, 6], [0, 2, 1]
     from celltrial.escalation.designs.isotonic import _weights, pava
 
