@@ -34,12 +34,13 @@ run: install
 	$(BIN)/celltrial init --demo
 	$(BIN)/celltrial serve --host $(HOST) --port $(PORT)
 
-test: install-dev browser-deps
-	$(BIN)/lint-imports
+test: install-dev browser-deps lint
 	$(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
+# ruff, mypy (with django-stubs) and the import-linter contract that keeps Django out of pure modules.
 lint: install-dev
 	$(BIN)/ruff check src tests bench
+	CELLTRIAL_DATA_DIR=$(CURDIR)/var/lint $(BIN)/mypy src/celltrial
 	$(BIN)/lint-imports
 
 clean:

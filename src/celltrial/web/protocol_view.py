@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from celltrial.study.models import ProtocolVersion
 
-
 ROUTES = {
     "intravenous": _("intravenous infusion"),
     "intrathecal": _("intrathecal injection"),
