@@ -15,7 +15,7 @@ from celltrial.accounts.models import Meaning, Signature
 from celltrial.audit.chain import content_hash
 from celltrial.audit.context import service_scope
 from celltrial.audit.models import Action, AuditedModel
-from celltrial.audit.services import Actor, ValidationFailed, _append
+from celltrial.audit.services import Actor, ValidationFailed, append_for
 
 
 class SignatureRefused(ValidationFailed):
@@ -60,18 +60,8 @@ def sign(actor: Actor, obj: AuditedModel, *, password: str, meaning: str, commen
             comment=comment,
         )
         signature.save(force_insert=True)
-        _append(
-            actor,
-            action=Action.SIGN,
-            stream=obj.audit_stream(),
-            object_type=_object_type(obj),
-            object_id=str(obj.pk),
-            object_repr=str(obj),
-            changes={"signature": [None, {"meaning": meaning, "content_hash": signature.content_hash,
-                                           "signature_id": signature.pk}]},
-            reason=comment,
-            site_code=obj.audit_site_code(),
-        )
+        signed = {"meaning": meaning, "content_hash": signature.content_hash, "signature_id": signature.pk}
+        append_for(actor, obj, Action.SIGN, {"signature": [None, signed]}, reason=comment)
     return signature
 
 
@@ -93,16 +83,8 @@ def void_stale_signatures(actor: Actor, obj: AuditedModel) -> list[Signature]:
             signature.void_reason = _("The record changed after it was signed.")
             signature.version += 1
             signature.save(update_fields=["voided_at", "void_reason", "version", "updated_at"])
-            _append(
-                actor,
-                action=Action.VOID,
-                stream=obj.audit_stream(),
-                object_type=_object_type(obj),
-                object_id=str(obj.pk),
-                object_repr=str(obj),
-                changes={"signature": [signature.pk, None], "meaning": [signature.meaning, None]},
-                reason=signature.void_reason,
-                site_code=obj.audit_site_code(),
-            )
+            append_for(actor, obj, Action.VOID,
+                       {"signature": [signature.pk, None], "meaning": [signature.meaning, None]},
+                       reason=signature.void_reason)
             voided.append(signature)
     return voided

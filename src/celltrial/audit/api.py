@@ -56,20 +56,16 @@ class VerifyOut(Schema):
 def entries(request: HttpRequest, filters: Query[EntryFilter]) -> Any:
     permissions.require(request.user, AUDIT_VIEW)
     qs = permissions.scope(AuditEntry.objects.all(), request.user, AUDIT_VIEW, site_field="site_code")
-    if filters.username:
-        qs = qs.filter(username=filters.username)
-    if filters.action:
-        qs = qs.filter(action=filters.action)
-    if filters.object_type:
-        qs = qs.filter(object_type=filters.object_type)
-    if filters.object_id:
-        qs = qs.filter(object_id=filters.object_id)
-    if filters.site:
-        qs = qs.filter(site_code=filters.site)
-    if filters.since:
-        qs = qs.filter(occurred_at__gte=filters.since)
-    if filters.until:
-        qs = qs.filter(occurred_at__lt=filters.until)
+    lookups = {
+        "username": filters.username,
+        "action": filters.action,
+        "object_type": filters.object_type,
+        "object_id": filters.object_id,
+        "site_code": filters.site,
+        "occurred_at__gte": filters.since,
+        "occurred_at__lt": filters.until,
+    }
+    qs = qs.filter(**{lookup: value for lookup, value in lookups.items() if value})
     limit = max(1, min(filters.limit, 1000))
     return qs.order_by("-occurred_at", "-id")[filters.offset : filters.offset + limit]
 

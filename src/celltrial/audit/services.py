@@ -116,6 +116,25 @@ def _append(
     return entry
 
 
+def append_for(
+    actor: Actor, obj: AuditedModel, action: str, changes: Mapping[str, Any], *, reason: str = "",
+    protocol_version: int | None = None,
+) -> AuditEntry:
+    """Append an entry to ``obj``'s own stream; the caller holds the transaction."""
+    return _append(
+        actor,
+        action=action,
+        stream=obj.audit_stream(),
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj),
+        changes=changes,
+        reason=reason,
+        site_code=obj.audit_site_code(),
+        protocol_version=protocol_version,
+    )
+
+
 def record_event(
     actor: Actor,
     action: str,
@@ -155,10 +174,6 @@ def _field_values(instance: models.Model, names: list[str] | None = None) -> dic
     return values
 
 
-def _model_label(instance: models.Model) -> str:
-    return instance._meta.label_lower
-
-
 def _validate(instance: models.Model) -> None:
     from django.core.exceptions import ValidationError
 
@@ -176,18 +191,8 @@ def create(actor: Actor, model: type[M], *, reason: str = "", **fields: Any) -> 
         _validate(instance)
         instance.save(force_insert=True)
         values = _field_values(instance)
-        _append(
-            actor,
-            action=Action.CREATE,
-            stream=instance.audit_stream(),
-            object_type=_model_label(instance),
-            object_id=str(instance.pk),
-            object_repr=str(instance),
-            changes={k: [None, v] for k, v in values.items()},
-            reason=reason,
-            site_code=instance.audit_site_code(),
-            protocol_version=instance.protocol_version,
-        )
+        append_for(actor, instance, Action.CREATE, {k: [None, v] for k, v in values.items()}, reason=reason,
+                   protocol_version=instance.protocol_version)
         return instance
 
 
@@ -226,17 +231,7 @@ def update(
             return current
         current.version += 1
         current.save()
-        _append(
-            actor,
-            action=Action.UPDATE,
-            stream=current.audit_stream(),
-            object_type=_model_label(current),
-            object_id=str(current.pk),
-            object_repr=str(current),
-            changes=diff,
-            reason=reason.strip(),
-            site_code=current.audit_site_code(),
-        )
+        append_for(actor, current, Action.UPDATE, diff, reason=reason.strip())
         from celltrial.accounts.signatures import void_stale_signatures
 
         void_stale_signatures(actor, current)
@@ -249,17 +244,6 @@ def delete(actor: Actor, instance: AuditedModel, *, reason: str) -> None:
         raise ValidationFailed({"reason": [_("A reason is required to delete a record.")]})
     with transaction.atomic(), service_scope():
         before = _field_values(instance)
-        stream, label, pk = instance.audit_stream(), str(instance), str(instance.pk)
-        site = instance.audit_site_code()
+        # The entry is written first, while the record still has its primary key.
+        append_for(actor, instance, Action.DELETE, {k: [v, None] for k, v in before.items()}, reason=reason.strip())
         instance.delete()
-        _append(
-            actor,
-            action=Action.DELETE,
-            stream=stream,
-            object_type=_model_label(instance),
-            object_id=pk,
-            object_repr=label,
-            changes={k: [v, None] for k, v in before.items()},
-            reason=reason.strip(),
-            site_code=site,
-        )

@@ -66,8 +66,23 @@ def _check_range(name: str, value: int, low: int, high: int) -> None:
         raise IdentifierError(f"{name} must be between {low} and {high}, got {value}")
 
 
+class _Checked:
+    """An identifier: its payload, then a hyphen and the MOD 37-2 check character of the payload."""
+
+    @property
+    def payload(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def check(self) -> str:
+        return _protect(self.payload)
+
+    def __str__(self) -> str:
+        return f"{self.payload}-{self.check}"
+
+
 @dataclass(frozen=True)
-class SubjectId:
+class SubjectId(_Checked):
     study: str
     site: int
     sequence: int
@@ -76,16 +91,9 @@ class SubjectId:
     def payload(self) -> str:
         return f"{self.study}-{self.site:02d}-{self.sequence:04d}"
 
-    @property
-    def check(self) -> str:
-        return _protect(self.payload)
-
-    def __str__(self) -> str:
-        return f"{self.payload}-{self.check}"
-
 
 @dataclass(frozen=True)
-class DonorId:
+class DonorId(_Checked):
     year: int
     sequence: int
 
@@ -93,16 +101,9 @@ class DonorId:
     def payload(self) -> str:
         return f"D-{self.year:04d}-{self.sequence:04d}"
 
-    @property
-    def check(self) -> str:
-        return _protect(self.payload)
-
-    def __str__(self) -> str:
-        return f"{self.payload}-{self.check}"
-
 
 @dataclass(frozen=True)
-class LotId:
+class LotId(_Checked):
     year: int
     sequence: int
 
@@ -110,16 +111,9 @@ class LotId:
     def payload(self) -> str:
         return f"L{self.year:04d}-{self.sequence:04d}"
 
-    @property
-    def check(self) -> str:
-        return _protect(self.payload)
-
-    def __str__(self) -> str:
-        return f"{self.payload}-{self.check}"
-
 
 @dataclass(frozen=True)
-class UnitId:
+class UnitId(_Checked):
     lot: LotId
     unit: int
 
@@ -132,9 +126,6 @@ class UnitId:
         # The lot's own check character is left out: it may be '*', which MOD 37-2 cannot protect,
         # and the lot part is verified by its own check when the unit id is parsed.
         return _protect(f"{self.lot.payload}-U{self.unit:02d}")
-
-    def __str__(self) -> str:
-        return f"{self.payload}-{self.check}"
 
 
 Identifier = SubjectId | DonorId | LotId | UnitId

@@ -133,6 +133,12 @@ def site_detail(request: HttpRequest, code: str) -> HttpResponse:
     return _site_page(request, _visible_site(request, code))
 
 
+def _show_errors(form: Any, exc: ValidationFailed) -> None:
+    """Put a service's field errors on the form, so the page shows them beside what the user typed."""
+    for field, errs in exc.errors.items():
+        form.add_error(field if field in form.fields else None, errs)
+
+
 @require_POST
 @requires(SITE_APPROVE)
 def site_sign(request: HttpRequest, code: str) -> HttpResponse:
@@ -146,8 +152,7 @@ def site_sign(request: HttpRequest, code: str) -> HttpResponse:
             sign(actor, site, password=form.cleaned_data["password"], meaning=form.cleaned_data["meaning"],
                  comment=form.cleaned_data["comment"])
         except SignatureRefused as exc:
-            for field, errs in exc.errors.items():
-                form.add_error(field if field in form.fields else None, errs)
+            _show_errors(form, exc)
         else:
             messages.success(request, _("Signed."))
             return redirect("site_detail", code=site.code)
@@ -171,8 +176,7 @@ def site_edit(request: HttpRequest, code: str) -> HttpResponse:
             rows = [(k, exc.current_values.get(k), exc.attempted_values.get(k)) for k in data]
             return _site_page(request, site, edit_form=form, conflict=str(exc), conflict_rows=rows, invalid=True)
         except ValidationFailed as exc:
-            for field, errs in exc.errors.items():
-                form.add_error(field if field in form.fields else None, errs)
+            _show_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("site_detail", code=site.code)

@@ -123,11 +123,8 @@ def to_decimal(value: object, field: str) -> Decimal:
     return number
 
 
-def to_canonical(value: Decimal, unit: str, quantity: Quantity) -> Decimal:
-    """Convert ``value`` in ``unit`` to the canonical unit of ``quantity``.
-
-    Raises :class:`UnknownUnitError` naming the accepted units when ``unit`` is not one of them.
-    """
+def _known_unit(unit: str, quantity: Quantity) -> tuple[str, _Unit]:
+    """The normalised unit key and its conversion; UnknownUnitError names the accepted units."""
     key = _normalise(unit)
     known = _ACCEPTED[quantity].get(key)
     if known is None:
@@ -135,6 +132,15 @@ def to_canonical(value: Decimal, unit: str, quantity: Quantity) -> Decimal:
             f"unit {unit!r} is not accepted for {quantity.value}; use one of: "
             + ", ".join(accepted_units(quantity))
         )
+    return key, known
+
+
+def to_canonical(value: Decimal, unit: str, quantity: Quantity) -> Decimal:
+    """Convert ``value`` in ``unit`` to the canonical unit of ``quantity``.
+
+    Raises :class:`UnknownUnitError` naming the accepted units when ``unit`` is not one of them.
+    """
+    key, known = _known_unit(unit, quantity)
     if quantity is Quantity.TEMPERATURE and key in _FAHRENHEIT:
         return fahrenheit_to_celsius(value)
     return value * known.factor
@@ -142,13 +148,7 @@ def to_canonical(value: Decimal, unit: str, quantity: Quantity) -> Decimal:
 
 def from_canonical(value: Decimal, unit: str, quantity: Quantity) -> Decimal:
     """Inverse of :func:`to_canonical` (e.g. g/L → g/dL, µmol/L → mg/dL, °C → °F)."""
-    key = _normalise(unit)
-    known = _ACCEPTED[quantity].get(key)
-    if known is None:
-        raise UnknownUnitError(
-            f"unit {unit!r} is not accepted for {quantity.value}; use one of: "
-            + ", ".join(accepted_units(quantity))
-        )
+    key, known = _known_unit(unit, quantity)
     if quantity is Quantity.TEMPERATURE and key in _FAHRENHEIT:
         return celsius_to_fahrenheit(value)
     return value / known.factor
