@@ -71,3 +71,15 @@ def test_bad_input_is_one_line_error(capsys):
     assert (code == 2 and "6 doses" in err) or "truth" in err
     code, _, err = run(capsys, "design", "oc", "--doses", "3", "--truth", "0.1,0.2,0.3")
     assert code == 2 and "--cohorts" in err
+
+
+def test_protocol_names_of_the_3_plus_3_variants(capsys):
+    """The protocol format says 3+3A / 3+3B; Korn et al. 1994 (variant B) de-escalates to complete
+    six patients at the lower dose where variant A stops."""
+    code, out, _ = run(capsys, "design", "next", "--design", "3+3A", "--doses", "3", "--outcomes", "1NNN 2TTN",
+                       "--json")
+    assert code == 0 and json.loads(out)["continue_trial"] is False
+    code, out, _ = run(capsys, "design", "next", "--design", "3+3B", "--doses", "3", "--outcomes", "1NNN 2TTN",
+                       "--json")
+    body = json.loads(out)
+    assert body["continue_trial"] is True and body["dose"] == 1 and body["action"] == "de-escalate"

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from celltrial.escalation.designs import Design
 
 DESIGNS = ("boin", "3+3", "mtpi2", "i3+3", "keyboard", "crm")
+# The protocol format names the 3+3 variants "3+3A" and "3+3B"; the command accepts those names too.
+VARIANT_ALIASES = {"3+3A": "A", "3+3B": "B"}
 
 
 # ---- parsing helpers --------------------------------------------------------------------------------------
@@ -40,7 +42,8 @@ def _floats(text: str) -> list[float]:
 
 def _design_options(p: argparse.ArgumentParser, *, table: bool = False) -> None:
     g = p.add_argument_group("design")
-    g.add_argument("--design", choices=DESIGNS, default="boin", help="design (default: boin)")
+    g.add_argument("--design", choices=DESIGNS + tuple(VARIANT_ALIASES), default="boin",
+                   help="design (default: boin); 3+3A and 3+3B name the 3+3 variant as the protocol does")
     g.add_argument("--variant", choices=("A", "B"), default="A",
                    help="3+3 variant: A escalation only (default), B Korn 1994 with de-escalation")
     g.add_argument("--target", type=float, default=0.3, help="target DLT probability (default 0.3)")
@@ -87,6 +90,8 @@ def build_design(args: argparse.Namespace, n_doses: int | None = None) -> Design
     if getattr(args, "max_n", None) is not None and args.command_name != "table":
         max_n = args.max_n
     d: Design
+    if args.design in VARIANT_ALIASES:
+        args.design, args.variant = "3+3", VARIANT_ALIASES[args.design]
     try:
         if args.design == "3+3":
             d = ds.three_plus_three(k, args.variant, target=args.target)
