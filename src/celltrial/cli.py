@@ -17,6 +17,7 @@ from celltrial.cli_support import CommandError
 
 COMMAND_MODULES = (
     "celltrial.platform_cli",
+    "celltrial.accounts.cli",
     "celltrial.escalation.cli",
     "celltrial.capture.instruments.cli",
     "celltrial.safety.cli",

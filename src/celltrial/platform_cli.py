@@ -6,18 +6,10 @@ These set up Django on demand so that the pure commands stay fast.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
-from celltrial.cli_support import CommandError, add_json_flag, emit_json, progress
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "celltrial.settings")
-    import django
-
-    django.setup()
+from celltrial.cli_support import CommandError, add_json_flag, emit_json, progress, setup_django
 
 
 def _migrate(verbose: bool = False) -> None:
@@ -27,7 +19,7 @@ def _migrate(verbose: bool = False) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    _django()
+    setup_django()
     from django.core.management import call_command
 
     from celltrial.audit.services import Actor
@@ -58,7 +50,7 @@ def _check_database() -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve with gunicorn (a production WSGI server), static files through whitenoise."""
-    _django()
+    setup_django()
     from gunicorn.app.wsgiapp import WSGIApplication
 
     bind = f"{args.host}:{args.port}"
@@ -72,7 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_load_protocol(args: argparse.Namespace) -> int:
-    _django()
+    setup_django()
     from celltrial.audit.services import Actor
     from celltrial.study.protocol import ProtocolError
     from celltrial.study.services import load_protocol_file
@@ -99,7 +91,7 @@ def cmd_load_protocol(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    _django()
+    setup_django()
     from celltrial.audit.verify import verify
 
     result = verify(progress=lambda it, total: progress(it, total, "verifying audit trail"))
@@ -114,7 +106,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    _django()
+    setup_django()
     from celltrial.audit.services import Actor
     from celltrial.demo import load_demo
     from celltrial.study.protocol import default_protocol_path
@@ -127,7 +119,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    _django()
+    setup_django()
     from celltrial.accounts.models import User
     from celltrial.accounts.services import issue_token
     from celltrial.audit.services import Actor

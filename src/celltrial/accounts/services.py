@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from celltrial.accounts.models import ApiToken, Membership, User
+from celltrial.accounts.roles import Role
 from celltrial.audit.models import Action
-from celltrial.audit.services import Actor, record_event
+from celltrial.audit.services import Actor, ValidationFailed, record_event
 
 
 def create_user(
@@ -22,11 +27,31 @@ def create_user(
     password: str,
     full_name: str = "",
     email: str = "",
-    memberships: list[tuple[Any, str, bool]] = (),  # type: ignore[assignment]
+    memberships: Sequence[tuple[Any, str, bool]] = (),
     is_staff: bool = False,
+    validate_password: bool = False,
 ) -> User:
-    """Create a user with (site, role, can_view_pii) memberships; audited."""
-    first, _, last = full_name.partition(" ")
+    """Create a user with (site, role, can_view_pii) memberships; audited.
+
+    ``validate_password`` applies the password rules (length, common passwords) with their messages;
+    the demo and test fixtures skip it.
+    """
+    errors: dict[str, list[str]] = {}
+    if not username.strip():
+        errors["username"] = [_("A username is required.")]
+    elif User.objects.filter(username=username).exists():
+        errors["username"] = [_("A user named %(name)s already exists.") % {"name": username}]
+    for _site, role, _pii in memberships:
+        if role not in Role._value2member_map_:
+            errors.setdefault("role", []).append(_("Unknown role %(role)s.") % {"role": role})
+    if validate_password:
+        try:
+            password_validation.validate_password(password, User(username=username))
+        except DjangoValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(errors)
+    first, _sep, last = full_name.partition(" ")
     with transaction.atomic():
         user = User.objects.create_user(
             username=username, password=password, email=email, first_name=first, last_name=last, is_staff=is_staff
@@ -45,6 +70,23 @@ def create_user(
             },
         )
     return user
+
+
+def grant(actor: Actor, user: User, site: Any, role: str, *, can_view_pii: bool = False) -> Membership:
+    """Give ``user`` a role at ``site`` (or change its PII grant); audited."""
+    if role not in Role._value2member_map_:
+        raise ValidationFailed({"role": [_("Unknown role %(role)s.") % {"role": role}]})
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            user=user, site=site, role=role, defaults={"can_view_pii": can_view_pii})
+        before = None if created else {"active": membership.active, "can_view_pii": membership.can_view_pii}
+        membership.active, membership.can_view_pii = True, can_view_pii
+        membership.save(update_fields=["active", "can_view_pii"])
+        record_event(actor, Action.CREATE if created else Action.UPDATE, object_type="accounts.membership",
+                     object_id=str(membership.pk), object_repr=str(membership),
+                     changes={"membership": [before, {"role": role, "site": site.code, "can_view_pii": can_view_pii}]},
+                     site_code=site.code)
+    return membership
 
 
 def register_failed_password(user: User, *, context: str = "login") -> None:
