@@ -51,9 +51,18 @@ def test_audit_viewer_filters(users, site, client):
 
 
 def test_audit_times_are_shown_in_site_time(users, site, client):
+    """Store UTC, show site-local (DESIGN.md "Time"): Beijing is UTC+8 all year."""
+    import zoneinfo
+
+    from celltrial.audit.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(site_code=site.code).latest("id")
     client.force_login(users["auditor"])
-    html = client.get(reverse("audit")).content.decode()
-    assert site.timezone in html
+    html = client.get(reverse("audit"), {"site": site.code}).content.decode()
+    local = entry.occurred_at.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+    utc = entry.occurred_at.strftime("%Y-%m-%d %H:%M:%S")
+    assert site.timezone == "Asia/Shanghai"
+    assert local in html and utc not in html
 
 
 def test_protocol_viewer_shows_schedule_and_eligibility(users, protocol, client):

@@ -89,9 +89,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries.order_by("-occurred_at", "-id"), 50).get_page(request.GET.get("page"))
     zones = dict(Site.objects.values_list("code", "timezone"))
     for e in page:
-        tz = site_zone(e.site_code, zones)
-        e.local_time = e.occurred_at.astimezone(tz)
-        e.local_tz = tz.key
+        e.local_tz = site_zone(e.site_code, zones).key
         e.change_rows = [
             (name, pair if isinstance(pair, list) and len(pair) == 2 else [None, pair])
             for name, pair in (e.changes or {}).items()
@@ -112,8 +110,7 @@ def _visible_site(request: HttpRequest, code: str) -> Site:
 
 
 def _site_page(request: HttpRequest, site: Site, **extra: Any) -> HttpResponse:
-    tz = zoneinfo.ZoneInfo(site.timezone)
-    sigs = [{"sig": s, "current": is_current(s, site), "local_time": s.signed_at.astimezone(tz)} for s in signatures_for(site)]
+    sigs = [{"sig": s, "current": is_current(s, site)} for s in signatures_for(site)]
     ctx = {
         "site": site,
         "signatures": sigs,
