@@ -93,3 +93,18 @@ def test_vineland_unverified_levels_only_on_opt_in() -> None:
         result = score_vineland3({"abc": ss}, allow_unverified_bands=True)
         assert result.band is not None and result.band.code == level
         assert any("UNVERIFIED" in n for n in result.notes)
+
+
+# Entered scores are integers on a bounded scale (ADOS-2 CSS 1-10, Lord et al. 2012; Vineland-3
+# standard scores 20-140, Sparrow et al. 2016). NaN/infinity are not scores: they must be refused
+# with the field named, never crash in int() (OverflowError/ValueError traceback).
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_ados2_css_non_finite_is_refused(bad: float) -> None:
+    with pytest.raises(ItemValueError, match="calibrated severity score"):
+        score_ados2(bad)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_vineland3_non_finite_standard_score_is_refused(bad: float) -> None:
+    with pytest.raises(ItemValueError, match="abc"):
+        score_vineland3({"abc": bad})

@@ -52,13 +52,13 @@ def test_cgi_i_zero_is_not_assessed_not_a_score() -> None:
     assert result.band is not None and result.band.code == "not_assessed"
 
 
-@pytest.mark.parametrize("bad", [0, 8, -1, 2.5, True, "3"])
+@pytest.mark.parametrize("bad", [0, 8, -1, 2.5, True, "3", float("nan"), float("inf")])
 def test_cgi_s_out_of_range_is_refused(bad: object) -> None:
     with pytest.raises(ItemValueError, match="CGI_S"):
         score_cgi_s(bad)
 
 
-@pytest.mark.parametrize("bad", [-1, 8, 1.5])
+@pytest.mark.parametrize("bad", [-1, 8, 1.5, float("nan"), float("-inf")])
 def test_cgi_i_out_of_range_is_refused(bad: object) -> None:
     with pytest.raises(ItemValueError, match="CGI_I"):
         score_cgi_i(bad)

@@ -109,3 +109,35 @@ def test_srs2_reverse_items_option(capsys: pytest.CaptureFixture[str]) -> None:
     items = ",".join(["0"] * 65)
     code, out, _ = run(capsys, "SRS2", items, "--reverse-items", "1,2", "--json")
     assert code == 0 and json.loads(out)["total"] == 6
+
+
+# An overflowing entry (float('1e400') == inf) once escaped as an OverflowError traceback with exit 1;
+# the CLI contract (issue 4 §6) is exit 2 with a one-line reason naming the field.
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (("VINELAND3", "abc=1e400"), "VINELAND3 abc"),
+        (("VINELAND3", "abc=inf"), "VINELAND3 abc"),
+        (("ADOS2", "inf"), "ADOS2"),
+        (("CGI_S", "inf"), "CGI_S"),
+    ],
+)
+def test_non_finite_entered_scores_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], fragment: str
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert fragment in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_srs2_reverse_items_bad_json_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    items = ",".join(["1"] * 65)
+    broken = tmp_path / "reverse.json"
+    broken.write_text("{bad", encoding="utf-8")
+    code, _, err = run(capsys, "SRS2", items, "--reverse-items", str(broken))
+    assert code == 2 and "invalid JSON" in err
+    # 2.7 is not an item number: it must be refused, not truncated to item 2.
+    fractional = tmp_path / "fractional.json"
+    fractional.write_text("[2.7, 5]", encoding="utf-8")
+    code, _, err = run(capsys, "SRS2", items, "--reverse-items", str(fractional))
+    assert code == 2 and "1-65" in err

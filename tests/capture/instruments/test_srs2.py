@@ -38,7 +38,7 @@ def test_t_score_bands_both_sides_of_each_boundary(t: int, band: str) -> None:
     assert score_srs2(t_score=t).band == srs2_t_band(t)
 
 
-@pytest.mark.parametrize("bad", [19, 151, 60.5, True, "70"])
+@pytest.mark.parametrize("bad", [19, 151, 60.5, True, "70", float("nan"), float("inf")])
 def test_t_score_out_of_range_is_refused(bad: object) -> None:
     with pytest.raises(ItemValueError, match="T-score"):
         srs2_t_band(bad)

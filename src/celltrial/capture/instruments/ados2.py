@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from celltrial.capture.instruments.bands import Band, BandRule, BandTable, resolve_band
 from celltrial.capture.instruments.errors import ItemValueError, MissingItemError
+from celltrial.capture.instruments.items import is_whole_number
 from celltrial.capture.instruments.result import InstrumentScore
 
 CODE = "ADOS2"
@@ -39,12 +40,7 @@ def score_ados2(
     """Validate an examiner-entered CSS (1-10), module and classification; derive the CSS level."""
     if css is None:
         raise MissingItemError(f"{CODE}: calibrated severity score missing; enter 1-10")
-    if (
-        isinstance(css, bool)
-        or not isinstance(css, int | float)
-        or float(css) != int(css)
-        or not 1 <= css <= 10
-    ):
+    if not is_whole_number(css) or not 1 <= css <= 10:
         raise ItemValueError(f"{CODE} calibrated severity score: {css!r} must be an integer 1-10")
     if module is not None and str(module) not in MODULES:
         raise ItemValueError(f"{CODE} module: {module!r} must be one of {', '.join(MODULES)}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from celltrial.capture.instruments.bands import Band
 from celltrial.capture.instruments.errors import ItemValueError, MissingItemError
+from celltrial.capture.instruments.items import is_whole_number
 from celltrial.capture.instruments.result import InstrumentScore
 
 SOURCE = (
@@ -42,7 +43,7 @@ CGI_I_NOT_ASSESSED = Band("not_assessed", "Not assessed", "未评定")
 def _as_rating(code: str, value: object, low: int) -> int:
     if value is None:
         raise MissingItemError(f"{code}: rating missing; enter {low}-7")
-    if isinstance(value, bool) or not isinstance(value, int | float) or float(value) != int(value):
+    if not is_whole_number(value):
         raise ItemValueError(f"{code}: {value!r} is not an integer rating ({low}-7)")
     rating = int(value)
     if not low <= rating <= 7:

@@ -162,11 +162,15 @@ def _reverse_items(raw: str | None) -> list[int] | None:
         return None
     path = Path(raw)
     if path.suffix.lower() == ".json" and path.exists():
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
         values = data.get("reverse_items") if isinstance(data, dict) else data
         if not isinstance(values, list):
             raise CommandError(f"{path}: expected a JSON list of item numbers or {{'reverse_items': [...]}}")
-        return [int(v) for v in values]
+        # No int() here: int(2.7) would silently key item 2; the scorer names any non-integer.
+        return values
     try:
         return [int(t) for t in raw.split(",") if t.strip()]
     except ValueError:

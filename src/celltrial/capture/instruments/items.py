@@ -6,11 +6,26 @@ The missing-item rule is the same for every instrument we ship: the publishers' 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
+from typing import TypeGuard
 
 from celltrial.capture.instruments.errors import ItemCountError, ItemValueError, MissingItemError
 
 ItemValue = int | float | None
+
+
+def is_whole_number(value: object) -> TypeGuard[int | float]:
+    """True for an int, or a finite float with no fractional part (bool is refused).
+
+    Checked before any ``int(value)``: ``int(float('inf'))`` raises OverflowError and
+    ``int(float('nan'))`` ValueError, which would surface as a traceback, not a coordinator message.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return float(value) == int(value)
 
 
 def require_items(

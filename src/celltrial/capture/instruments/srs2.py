@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from celltrial.capture.instruments.bands import Band, BandRule, BandTable, resolve_band
 from celltrial.capture.instruments.errors import InstrumentInputError, ItemValueError, ScoringKeyError
-from celltrial.capture.instruments.items import ItemValue, require_items
+from celltrial.capture.instruments.items import ItemValue, is_whole_number, require_items
 from celltrial.capture.instruments.result import InstrumentScore
 
 CODE = "SRS2"
@@ -64,7 +64,7 @@ def srs2_t_band(t_score: object) -> Band:
 
 
 def _entered_t(t_score: object) -> int:
-    if isinstance(t_score, bool) or not isinstance(t_score, int | float) or float(t_score) != int(t_score):
+    if not is_whole_number(t_score):
         raise ItemValueError(f"{CODE} T-score: {t_score!r} must be an integer (from the licensed norms)")
     t = int(t_score)
     low, high = T_SCORE_RANGE

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from celltrial.capture.instruments.bands import Band, BandRule, BandTable, resolve_band
 from celltrial.capture.instruments.errors import ItemValueError, MissingItemError
+from celltrial.capture.instruments.items import is_whole_number
 from celltrial.capture.instruments.result import InstrumentScore, Subscale
 
 CODE = "VINELAND3"
@@ -47,7 +48,7 @@ def _standard_score(field: str, value: object, bounds: tuple[int, int], what: st
     if value is None:
         raise MissingItemError(f"{CODE} {field}: {what} missing")
     low, high = bounds
-    if isinstance(value, bool) or not isinstance(value, int | float) or float(value) != int(value):
+    if not is_whole_number(value):
         raise ItemValueError(f"{CODE} {field}: {value!r} must be an integer {what} ({low}-{high})")
     if not low <= value <= high:
         raise ItemValueError(f"{CODE} {field}: {int(value)} is out of range for a {what} ({low}-{high})")
