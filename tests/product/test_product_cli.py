@@ -44,6 +44,17 @@ def test_release_check_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["release-check", "--results", str(tmp_path / "missing.yaml")]) == 2
 
 
+def test_release_check_impossible_percentage_exit_2_not_release(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The passing example with CD45 typed as -1 % met "≤ 2 %" (Dominici 2006) and exited 0 (RELEASE).
+    text = (EXAMPLES / "release-results-pass.yaml").read_text(encoding="utf-8")
+    assert "cd45_pct: 0.4" in text
+    bad = tmp_path / "r.yaml"
+    bad.write_text(text.replace("cd45_pct: 0.4", "cd45_pct: -1"), encoding="utf-8")
+    assert main(["release-check", "--results", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "cd45_pct" in err and "negative" in err and "\n" not in err
+
+
 def test_donor_check_file_and_flags(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["donor-check", "--file", str(EXAMPLES / "donor-eligible.yaml")]) == 0
     assert main(["donor-check", "--file", str(EXAMPLES / "donor-incomplete.yaml"), "--json"]) == 3

@@ -97,9 +97,31 @@ class TestIsctEitherMarkerPairs:
         assert result.outcome(code).status is TestStatus.PASS
         assert result.decision is Decision.RELEASE
 
-    def test_one_of_two_reported_passing_suffices(self, code: str, first: str, second: str) -> None:
-        result = evaluate(self._values(first, second, **{first: 3.0, second: 1.0}))
+    def test_both_reported_within_limit_pass(self, code: str, first: str, second: str) -> None:
+        result = evaluate(self._values(first, second, **{first: 2.0, second: 0.4}))
         assert result.outcome(code).status is TestStatus.PASS
+        assert result.decision is Decision.RELEASE
+
+    @pytest.mark.parametrize("which", ["first", "second"])
+    def test_reported_out_of_limit_marker_fails_even_if_partner_passes(
+        self, code: str, first: str, second: str, which: str
+    ) -> None:
+        # Dominici 2006: MSC "lack expression of ... CD14 or CD11b, CD79alpha or CD19" (≤2 % positive).
+        # The "or" lets the laboratory test either marker of the pair; both mark the same
+        # contaminating population (monocytes/macrophages; B cells), so a reported 3.0 % is an
+        # out-of-specification result that its partner's 1.0 % cannot outweigh.
+        high, low = (first, second) if which == "first" else (second, first)
+        result = evaluate(self._values(first, second, **{high: 3.0, low: 1.0}))
+        outcome = result.outcome(code)
+        assert outcome.status is TestStatus.FAIL
+        assert high in outcome.reason and low not in outcome.reason.split(" not meet")[0]
+        assert result.decision is Decision.REJECT
+        assert code in [o.code for o in result.failures]
+
+    def test_just_above_two_percent_on_one_marker_fails(self, code: str, first: str, second: str) -> None:
+        # ≤2 % is inclusive (Dominici 2006 "≤2% positive"): 2.0 passes, 2.01 fails.
+        result = evaluate(self._values(first, second, **{first: 2.01, second: 2.0}))
+        assert result.outcome(code).status is TestStatus.FAIL
 
     def test_both_failing_fails(self, code: str, first: str, second: str) -> None:
         result = evaluate(self._values(first, second, **{first: 3.0, second: 2.5}))
@@ -215,6 +237,32 @@ def test_viable_dose_without_dose_is_missing() -> None:
 def test_text_where_a_number_is_needed_is_bad_input() -> None:
     with pytest.raises(RuleInputError, match="viability_pct"):
         evaluate(passing_values() | {"viability_pct": "high"})
+
+
+@pytest.mark.parametrize(
+    ("analyte", "value"),
+    [
+        # Each of these met its limit arithmetically and released the lot before the fix.
+        ("cd45_pct", -1.0),  # "≤ 2 %" (Dominici 2006): a negative percentage is a typing error
+        ("hla_dr_pct", "-0.5"),
+        ("cd14_pct", -0.1),  # either-marker pair goes through the same reader
+        ("cd90_pct", 150.0),  # "≥ 95 %" (Dominici 2006): a percentage of cells cannot exceed 100
+        ("viability_pct", 195.0),  # "≥ 70 %" (FDA CMC guidance 2008): 195 is 19.5 mistyped
+        ("potency_t_cell_suppression_pct", 100.5),
+        ("passage", -3),  # "≤ P5": a passage number is never negative
+        ("viable_cells_total", -2.35e7),
+        ("endotoxin_eu_per_ml", -0.1),  # "< 0.5 EU/mL" (WJCC 2023;11:5083): endotoxin is never < 0
+    ],
+)
+def test_impossible_result_is_bad_input_not_a_pass(analyte: str, value: object) -> None:
+    with pytest.raises(RuleInputError, match=analyte):
+        evaluate(passing_values() | {analyte: value})
+
+
+def test_percentage_bounds_themselves_are_accepted() -> None:
+    # 0 % and 100 % are possible flow-cytometry results (ISCT negative/positive markers, Dominici 2006).
+    result = evaluate(passing_values() | {"cd45_pct": 0, "cd105_pct": 100, "viability_pct": 100.0})
+    assert result.decision is Decision.RELEASE
 
 
 def test_number_where_text_is_needed_is_bad_input() -> None:

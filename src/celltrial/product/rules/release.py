@@ -140,6 +140,17 @@ class _Number:
 
 
 def _as_number(analyte: str, raw: Any, unit: str) -> _Number:
+    number = _parse_number(analyte, raw, unit)
+    # A QC result outside what the assay can report is a typing error, not a pass: CD45 "-1 %" meets
+    # "≤ 2 %" and viability "195 %" meets "≥ 70 %" arithmetically, and would release the lot.
+    if number.value < 0:
+        raise RuleInputError(f"result {analyte!r} = {raw!r} is negative: a QC result cannot be below 0 {unit}".rstrip())
+    if unit == "%" and number.value > 100:
+        raise RuleInputError(f"result {analyte!r} = {raw!r} is above 100 %: a percentage of cells cannot exceed 100")
+    return number
+
+
+def _parse_number(analyte: str, raw: Any, unit: str) -> _Number:
     if isinstance(raw, bool):
         raise RuleInputError(f"result {analyte!r} must be a number of {unit or 'units'}, got {raw!r}")
     if isinstance(raw, int | float):
@@ -219,16 +230,20 @@ def _either_marker(test: SpecTest, values: Mapping[str, Any]) -> TestOutcome:
     unit = f" {test.unit}" if test.unit else ""
     verdicts = {a: _judge(test, n) for a, n in reported.items()}
     observed = ", ".join(f"{a} {n}{unit}" for a, n in reported.items())
-    passing = [a for a, ok in verdicts.items() if ok]
-    if passing:
-        reason = f"{passing[0]} = {reported[passing[0]]}{unit} meets {test.comparison.symbol if test.comparison else ''} {test.limit:g}{unit}; either marker of the pair suffices (ISCT)"
-        failing = [a for a, ok in verdicts.items() if not ok]
-        if failing:
-            reason += f"; note {', '.join(failing)} reported outside the limit"
-        return _outcome(test, observed, TestStatus.PASS, reason)
-    return _outcome(
-        test, observed, TestStatus.FAIL, f"no reported marker of {' / '.join(test.analytes)} meets {test.requirement}"
-    )
+    failing = [a for a, ok in verdicts.items() if not ok]
+    # ISCT "CD14 or CD11b" lets the laboratory test either marker; it does not let a reported
+    # out-of-limit marker be outweighed by its partner. Both mark the same contaminating population
+    # (monocytes/macrophages; B cells for CD79α/CD19), and MSC must "lack expression" of it
+    # (Dominici et al., Cytotherapy 2006;8:315): every reported marker of the pair must meet the limit.
+    if failing:
+        shown = ", ".join(f"{a} = {reported[a]}{unit}" for a in failing)
+        reason = f"{shown} {'does' if len(failing) == 1 else 'do'} not meet {test.requirement}"
+        if len(failing) < len(reported):
+            reason += "; a passing partner marker does not outweigh a reported out-of-limit marker"
+        return _outcome(test, observed, TestStatus.FAIL, reason)
+    names = " and ".join(reported)
+    reason = f"{names} {'meets' if len(reported) == 1 else 'meet'} {test.requirement}; either marker of the pair may be tested (ISCT)"
+    return _outcome(test, observed, TestStatus.PASS, reason)
 
 
 def _categorical(test: SpecTest, values: Mapping[str, Any]) -> TestOutcome:

@@ -4,8 +4,9 @@ A specification is a list of tests. Each test names the analyte(s) it reads from
 to judge them, the unit, whether it is required, and the published source of the limit. Kinds:
 
 ``numeric``           observed ``comparison`` ``limit`` (e.g. CD105 ≥ 95 %, passage ≤ 5)
-``either_marker``     a pair such as CD14 / CD11b: passes when at least one reported marker meets the
-                      limit (ISCT: "CD14 or CD11b, CD79α or CD19", Dominici et al., Cytotherapy 2006;8:315)
+``either_marker``     a pair such as CD14 / CD11b: either marker may be tested; passes when at least one
+                      is reported and every reported marker meets the limit (ISCT: "CD14 or CD11b,
+                      CD79α or CD19", Dominici et al., Cytotherapy 2006;8:315)
 ``categorical``       observed text is one of ``accepted`` (sterility "no growth", mycoplasma "not detected")
 ``viable_dose``       viable cells in the product within ±``tolerance`` of dose (cells/kg) × dosing weight
 ``endotoxin_per_kg``  EU/mL × product volume ÷ recipient weight ≤ ``limit`` (K = 5 EU/kg IV, USP <85>)
