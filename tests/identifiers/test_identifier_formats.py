@@ -126,3 +126,15 @@ def test_any_single_character_substitution_in_an_identifier_is_detected(identifi
     replacement = data.draw(st.sampled_from([c for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*-" if c != identifier[position]]))
     corrupted = identifier[:position] + replacement + identifier[position + 1 :]
     assert not validate_identifier(corrupted).valid
+
+
+@pytest.mark.parametrize("text", ["ASD-٠١-0007-Q", "ASD-０１-0007-Q", "L٢٠٢٥-0003-O"])
+def test_non_latin_digits_are_not_a_valid_identifier(text: str) -> None:
+    # Python's \d matches any Unicode decimal digit, so these parsed as ASD-01-0007-Q / L2025-0003-O
+    # and validated. Our layouts (module docstring) and ISO 7064 MOD 37-2's character set (JPAC Red
+    # Book Annex 2, Table A2.1: 0-9, A-Z, '*') are ASCII only.
+    with pytest.raises(IdentifierError, match="non-ASCII"):
+        parse_identifier(text)
+    assert validate_identifier(text).valid is False
+    with pytest.raises(IdentifierError, match="non-ASCII"):
+        complete_identifier(text[:-2])

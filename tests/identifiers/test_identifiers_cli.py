@@ -42,3 +42,14 @@ def test_bad_characters_exit_2_with_one_line(capsys: pytest.CaptureFixture[str])
     assert main(["check-char", "a_b"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "not allowed" in err
+
+
+@pytest.mark.parametrize("text", ["ASD-٠١-0007-Q", "ASD-０１-0007", "G123ß"])
+def test_non_ascii_input_exit_2(capsys: pytest.CaptureFixture[str], text: str) -> None:
+    # Arabic-Indic '٠١' and full-width '０１' matched Python's \d and 'ASD-٠١-0007-Q' was reported
+    # "valid subject id" (exit 0) although it is not the printed ASD-01-0007-Q; 'G123ß' was
+    # upper-cased to 'G123SS' and given a check character. ISO 7064 MOD 37-2 (JPAC Red Book Annex 2,
+    # Table A2.1) defines values for 0-9, A-Z and '*' only.
+    assert main(["check-char", text]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "non-ASCII" in err

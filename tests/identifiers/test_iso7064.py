@@ -93,3 +93,11 @@ def test_any_adjacent_transposition_is_detected(payload: str, data: st.DataObjec
         return
     swapped = protected[:i] + protected[i + 1] + protected[i] + protected[i + 2 :]
     assert not mod37_2_is_valid(swapped)
+
+
+@pytest.mark.parametrize("payload", ["G123ß", "ﬁ12", "G１23"])
+def test_non_ascii_payload_is_refused_not_case_folded(payload: str) -> None:
+    # str.upper() maps 'ß' -> 'SS' and 'ﬁ' -> 'FI': a check character for characters nobody typed.
+    # MOD 37-2 values exist only for 0-9, A-Z and '*' (JPAC Red Book Annex 2, Table A2.1).
+    with pytest.raises(CheckCharacterError, match="not allowed"):
+        mod37_2_checksum(payload)

@@ -37,6 +37,9 @@ def _check_char(args: argparse.Namespace) -> int:
     from celltrial.identifiers import formats, iso7064
 
     text = args.id.strip()
+    if not text.isascii():
+        # Bad input (exit 2), not a wrong check character: '٠١' or '０１' look like digits but are not.
+        raise CommandError(f"{text!r} contains non-ASCII characters: use only 0-9, A-Z, '-', '*' and spaces")
     try:
         result = _evaluate(text, args.validate, args.system, formats, iso7064)
     except (iso7064.CheckCharacterError, formats.IdentifierError) as exc:

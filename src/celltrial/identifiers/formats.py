@@ -57,6 +57,20 @@ _LAYOUTS = {
 }
 
 
+def _ascii(text: str) -> str:
+    """The stripped, upper-cased text; non-ASCII refused.
+
+    Python's ``\\d`` also matches non-Latin digits ('٠١', full-width '０１') and ``str.upper()`` maps
+    'ß' to 'SS'; either would let a string that is not the printed identifier pass as valid.
+    """
+    cleaned = text.strip()
+    if not cleaned.isascii():
+        raise IdentifierError(
+            f"{text!r} contains non-ASCII characters: identifiers use only 0-9, A-Z, '-' and '*'"
+        )
+    return cleaned.upper()
+
+
 def _protect(payload: str) -> str:
     return mod37_2_check_character(payload.replace("-", ""))
 
@@ -199,7 +213,7 @@ def parse_identifier(text: str, kind: IdentifierKind | None = None) -> Identifie
     :class:`IdentifierError` saying which part is wrong: the layout, a number out of range, or a
     check character that does not match (with the expected one).
     """
-    cleaned = text.strip().upper()
+    cleaned = _ascii(text)
     expected_kind = kind or detect_kind(cleaned)
     if expected_kind is None:
         layouts = "; ".join(f"{k.value}: {v}" for k, v in _LAYOUTS.items())
@@ -225,7 +239,7 @@ def parse_identifier(text: str, kind: IdentifierKind | None = None) -> Identifie
 
 def complete_identifier(payload: str) -> str:
     """Append the check character to an identifier typed without it (e.g. ``"ASD-01-0007"``)."""
-    cleaned = payload.strip().upper()
+    cleaned = _ascii(payload)
     for kind in (IdentifierKind.UNIT, IdentifierKind.LOT, IdentifierKind.DONOR, IdentifierKind.SUBJECT):
         if match := re.fullmatch(_PATTERNS[kind].pattern, cleaned):
             # Building the identifier checks a unit's lot part and computes the check one way only.

@@ -48,6 +48,14 @@ def _pure_checksum(values: list[int], modulus: int, radix: int) -> int:
 
 def _clean(text: str) -> str:
     # Spaces (as in the printed "G123 498 654 321") are presentation, not data.
+    # Refuse non-ASCII before upper-casing: str.upper() turns 'ß' into 'SS' and 'ﬁ' into 'FI', so a
+    # check character would be computed for characters nobody typed.
+    for position, char in enumerate(text, start=1):
+        if not char.isascii():
+            raise CheckCharacterError(
+                f"character {char!r} at position {position} of {text!r} is not allowed: "
+                "only digits 0-9 and letters A-Z (ASCII) can be protected by ISO 7064"
+            )
     return text.replace(" ", "").upper()
 
 
