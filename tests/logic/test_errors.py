@@ -37,6 +37,12 @@ from celltrial import logic
         ("[a] = not [b]", 7, "'not' must start a condition"),
         ("1 + not [b]", 5, "'not' must start a condition"),
         ("", 1, "empty expression"),
+        ("1e3 > [a]", 1, "exponent notation '1e3' is not supported"),
+        ("[a] > 2.5E-1", 7, "exponent notation '2.5E-1'"),
+        ("[a]\x00= 1", 4, "unexpected character '\\x00'"),
+        ("9" * 301, 1, "number is too large"),
+        ("[a] = " + "9" * 5000, 7, "number is too large"),
+        ("[a] = " + "9" * 400 + ".5", 7, "number is too large"),
     ],
 )
 def test_error_column(source: str, column: int, fragment: str) -> None:
@@ -86,3 +92,52 @@ def test_errors_are_value_errors_and_logic_errors() -> None:
 def test_non_string_source_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         logic.parse(42)  # type: ignore[arg-type]
+
+
+# --- absurd sizes: refused with a message, never a RecursionError or ValueError ------------
+
+
+def _with_stack_used(frames: int, action):  # type: ignore[no-untyped-def]
+    """Run `action` with `frames` frames already on the stack, as inside a web request."""
+    if frames:
+        return _with_stack_used(frames - 1, action)
+    return action()
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("(" * 5000 + "1" + ")" * 5000, "nested too deeply"),
+        ("not " * 3000 + "true", "nested too deeply"),
+        ("-" * 3000 + "1", "nested too deeply"),
+        ("abs(" * 2000 + "1" + ")" * 2000, "nested too deeply"),
+        ("if([a], 1, " * 500 + "0" + ")" * 500, "nested too deeply"),
+        (" + ".join(["[a]"] * 5000), "too long a chain"),
+        (" and ".join(["[a] = 1"] * 5000), "too long a chain"),
+    ],
+)
+def test_absurd_nesting_is_a_syntax_error(source: str, fragment: str) -> None:
+    with pytest.raises(logic.LogicSyntaxError) as info:
+        logic.parse(source)
+    assert fragment in info.value.message
+
+
+def test_the_largest_accepted_expressions_work_with_a_deep_caller_stack() -> None:
+    from celltrial.logic.parser import MAX_DEPTH, MAX_NESTING
+
+    sources = [
+        " + ".join(f"[q{i}]" for i in range(MAX_DEPTH)),
+        " and ".join(f"[q{i}] = 1" for i in range(MAX_DEPTH - 1)),
+        "if([a] = 1, 1, " * (MAX_NESTING - 2) + "0" + ")" * (MAX_NESTING - 2),
+        "(" * (MAX_NESTING - 1) + "1" + ")" * (MAX_NESTING - 1),
+        "not " * (MAX_NESTING - 1) + "true",
+        "(" * 60 + " + ".join(["[a]"] * 150) + ")" * 60,
+    ]
+    for source in sources:
+        expression = _with_stack_used(300, lambda s=source: logic.parse(s))
+        _with_stack_used(300, lambda e=expression: e.evaluate({"a": "1"}))
+        text = _with_stack_used(300, expression.to_source)
+        again = logic.parse(text)
+        _with_stack_used(300, lambda e=expression: hash(e))
+        assert _with_stack_used(200, lambda e=expression, a=again: e == a)
+    assert logic.evaluate(" + ".join(["[a]"] * MAX_DEPTH), {"a": "1"}) == MAX_DEPTH

@@ -134,6 +134,10 @@ def test_rounding() -> None:
     assert ev("roundup(-14.384, 1)") == -14.4  # away from zero
     assert ev("round([x], 1)", {"x": ""}) == ""
     assert ev("round(1.23, 40)") == 1.23
+    # places beyond decimal's exponent range: unchanged to the right, nothing left to the left
+    assert ev("round(2.5, 1000000000000)") == 2.5
+    assert ev("round(2.5, -1000000000000)") == 0
+    assert ev("round([x], -1000000000)", {"x": "1e300"}) == 0
 
 
 def test_text_functions_are_case_insensitive() -> None:

@@ -69,14 +69,27 @@ class Evaluator:
         return self.binary(node)
 
     def binary(self, node: Binary) -> Value:
+        if node.op in COMPARISONS:
+            return compare(node.op, self.value(node.left), self.value(node.right))
+        # A left-associative chain ([q1] + [q2] + ..., a or b or ...) is folded
+        # in a loop down its left side, so its length costs no stack.
+        chain: list[Binary] = []
+        current: Node = node
+        while isinstance(current, Binary) and current.op not in COMPARISONS:
+            chain.append(current)
+            current = current.left
+        result = self.value(current)
+        for link in reversed(chain):
+            result = self.apply(link, result)
+        return result
+
+    def apply(self, node: Binary, left: Value) -> Value:
         op = node.op
         if op == "and":
-            return is_true(self.value(node.left)) and is_true(self.value(node.right))
+            return is_true(left) and is_true(self.value(node.right))
         if op == "or":
-            return is_true(self.value(node.left)) or is_true(self.value(node.right))
-        left, right = self.value(node.left), self.value(node.right)
-        if op in COMPARISONS:
-            return compare(op, left, right)
+            return is_true(left) or is_true(self.value(node.right))
+        right = self.value(node.right)
         x, y = as_number(left), as_number(right)
         if x is None or y is None:
             return BLANK

@@ -102,7 +102,9 @@ def _rounding(mode: str) -> Impl:
             exact = decimal.Decimal(repr(number))
             rounded = exact.quantize(decimal.Decimal(1).scaleb(-int(places)), rounding=mode)
         except decimal.InvalidOperation:
-            return number_result(number)  # more places than the number has: unchanged
+            # The quantum is beyond decimal's exponent range: so many places
+            # leave the number unchanged, so many tens round it to nothing.
+            return number_result(number) if places > 0 else 0
         return number_result(float(rounded))
 
     return impl

@@ -11,6 +11,7 @@ rather than guessed: chained comparisons (``1 < [a] < 5``), chained powers
 
 from __future__ import annotations
 
+import math
 import re
 
 from celltrial.logic.errors import LogicSyntaxError
@@ -27,6 +28,7 @@ from celltrial.logic.nodes import (
     Not,
     Number,
     String,
+    children,
 )
 from celltrial.logic.tokens import Kind, Token, tokenize
 
@@ -44,6 +46,19 @@ _INFIX_POWER = {
 }
 
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
+
+# Limits that keep every recursive walk of a tree (parsing, evaluation,
+# printing, equality, hashing) far below Python's recursion limit, so that an
+# absurd expression is refused with a message instead of a RecursionError.
+# MAX_NESTING counts parentheses, function calls, 'not' and unary '-' inside
+# one another; MAX_DEPTH counts the levels of the finished tree, including a
+# long chain such as [q1] + [q2] + ... (one level per operator).
+MAX_NESTING = 100
+MAX_DEPTH = 200
+# A literal whose whole part has more digits than this is refused rather than
+# converted (Python refuses int() beyond 4300 digits; a double overflows near
+# 10^308).
+_MAX_LITERAL_DIGITS = 300
 # REDCap variable names: a letter, then letters, digits, underscores.
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_]+\Z")
@@ -51,7 +66,24 @@ _CHECKBOX = re.compile(r"([A-Za-z][A-Za-z0-9_]*)\(([A-Za-z0-9_.\-]+)\)\Z")
 
 
 def parse_tree(source: str) -> Node:
-    return _Parser(source).parse()
+    tree = _Parser(source).parse()
+    _check_depth(tree, source)
+    return tree
+
+
+def _check_depth(tree: Node, source: str) -> None:
+    # Iterative on purpose: this is the guard for the recursive walks.
+    stack: list[tuple[Node, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise LogicSyntaxError(
+                f"expression is too deeply nested or too long a chain (more than {MAX_DEPTH} levels); "
+                "use sum() for long totals or split the logic",
+                source,
+                node.position,
+            )
+        stack.extend((child, depth + 1) for child in children(node))
 
 
 class _Parser:
@@ -59,6 +91,7 @@ class _Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.index = 0
+        self.nesting = 0
 
     # --- token helpers -----------------------------------------------------
 
@@ -104,6 +137,19 @@ class _Parser:
         return node
 
     def expression(self, min_power: int) -> Node:
+        self.nesting += 1
+        try:
+            return self._expression(min_power)
+        finally:
+            self.nesting -= 1
+
+    def _expression(self, min_power: int) -> Node:
+        if self.nesting > MAX_NESTING:
+            raise self.error(
+                f"expression is nested too deeply (more than {MAX_NESTING} levels of parentheses, "
+                "functions, 'not' or '-')",
+                self.peek().position,
+            )
         left = self.prefix(min_power)
         while True:
             token = self.peek()
@@ -132,9 +178,7 @@ class _Parser:
         token = self.advance()
         kind = token.kind
         if kind is Kind.NUMBER:
-            text = token.text
-            value: int | float = float(text) if "." in text else int(text)
-            return Number(value, token.position)
+            return Number(self.number(token), token.position)
         if kind is Kind.STRING:
             return String(token.text, token.position, self.source[token.position])
         if kind is Kind.FIELD:
@@ -158,6 +202,16 @@ class _Parser:
         if kind is Kind.NAME:
             return self.name(token, min_power)
         raise self.unexpected(token, "a value, a [field] or a function")
+
+    def number(self, token: Token) -> int | float:
+        text = token.text
+        whole = text.split(".", 1)[0].lstrip("0")
+        if len(whole) > _MAX_LITERAL_DIGITS:
+            raise self.error("number is too large", token.position)
+        value: int | float = float(text) if "." in text else int(text)
+        if not math.isfinite(float(value)):  # defensive: 300 digits stay finite
+            raise self.error("number is too large", token.position)
+        return value
 
     def column_of(self, position: int) -> int:
         return position - (self.source.rfind("\n", 0, position) + 1) + 1

@@ -66,19 +66,30 @@ def to_source(node: Node) -> str:
 
 def _binary(node: Binary) -> str:
     own = _BINARY_PRECEDENCE[node.op]
-    left_prec, right_prec = precedence(node.left), precedence(node.right)
     if node.op == "^":
         # Both sides of a power are atoms or parenthesised: the grammar refuses
         # chained powers and a minus on the base.
-        left = _wrap(node.left, left_prec < _ATOM)
-        right = _wrap(node.right, right_prec < _ATOM)
+        left = _wrap(node.left, precedence(node.left) < _ATOM)
+        right = _wrap(node.right, precedence(node.right) < _ATOM)
         return f"{left}^{right}"
-    # Comparisons do not chain, so there an equal-precedence left child needs
-    # parentheses too; the other operators are left-associative.
-    left_needs = left_prec <= own if node.op in COMPARISONS else left_prec < own
-    left = _wrap(node.left, left_needs)
-    right = _wrap(node.right, right_prec <= own)
-    return f"{left} {node.op} {right}"
+    if node.op in COMPARISONS:
+        # Comparisons do not chain, so an equal-precedence left child needs
+        # parentheses too.
+        left = _wrap(node.left, precedence(node.left) <= own)
+        right = _wrap(node.right, precedence(node.right) <= own)
+        return f"{left} {node.op} {right}"
+    # The other operators are left-associative: walk a chain such as
+    # [q1] + [q2] + ... down its left side in a loop, not by recursion, so a
+    # long total costs no stack.
+    chain: list[Binary] = []
+    current: Node = node
+    while isinstance(current, Binary) and current.op not in COMPARISONS and _BINARY_PRECEDENCE[current.op] == own:
+        chain.append(current)
+        current = current.left
+    parts = [_wrap(current, precedence(current) < own)]
+    for link in reversed(chain):
+        parts.append(f" {link.op} {_wrap(link.right, precedence(link.right) <= own)}")
+    return "".join(parts)
 
 
 def _number(value: int | float) -> str:

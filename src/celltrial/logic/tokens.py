@@ -44,6 +44,9 @@ class Token:
 
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# "1e3" right after a number: REDCap documents no exponent notation in logic,
+# and reading it as the number 1 followed by a name 'e3' helps nobody.
+_EXPONENT = re.compile(r"[eE][-+]?[0-9]+(?![A-Za-z0-9_])")
 _TWO_CHAR_OPS = ("<=", ">=", "<>", "!=")
 _ONE_CHAR_OPS = "=<>+-*/^"
 _DIGITS = "0123456789"
@@ -83,6 +86,14 @@ def tokenize(source: str) -> list[Token]:
         if c in _DIGITS or (c == "." and i + 1 < n and source[i + 1] in _DIGITS):
             m = _NUMBER.match(source, i)
             assert m is not None  # guarded by the test above
+            exponent = _EXPONENT.match(source, m.end())
+            if exponent:
+                raise LogicSyntaxError(
+                    f"exponent notation '{m.group()}{exponent.group()}' is not supported in logic; "
+                    "write the number out in full",
+                    source,
+                    i,
+                )
             tokens.append(Token(Kind.NUMBER, m.group(), i, m.end()))
             i = m.end()
         elif c in "'\"":
@@ -128,6 +139,8 @@ def tokenize(source: str) -> list[Token]:
         elif c in _FULL_WIDTH:
             raise LogicSyntaxError(f"full-width character '{c}'; use the ASCII '{_FULL_WIDTH[c]}'", source, i)
         else:
-            raise LogicSyntaxError(f"unexpected character '{c}'", source, i)
+            # Control and other invisible characters are shown escaped.
+            shown = c if c.isprintable() else repr(c)[1:-1]
+            raise LogicSyntaxError(f"unexpected character '{shown}'", source, i)
     tokens.append(Token(Kind.EOF, "", n, n))
     return tokens
