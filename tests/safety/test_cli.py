@@ -51,6 +51,10 @@ def test_grade_clinical_is_suggested(capsys: pytest.CaptureFixture[str]) -> None
         (["ctcae", "grade", "hb", "--value", "9", "--unit", "mmol/L", "--lln", "12"], "g/dL"),
         (["ctcae", "grade", "fever", "--value", "40.5"], "duration"),
         (["ctcae", "grade", "nonsense", "--value", "1"], "unknown"),
+        # decimal.Overflow traceback (exit 1) before the magnitude guard; 1e999 printed 1000 digits.
+        (["ctcae", "grade", "alt", "--value", "1e99999999", "--unit", "U/L", "--uln", "40"], "implausibly"),
+        (["ctcae", "grade", "alt", "--value", "1e999", "--unit", "U/L", "--uln", "40"], "implausibly"),
+        (["ctcae", "grade", "alt", "--value", "130", "--unit", "U/L", "--uln", "1e99999999"], "ULN"),
         (["ctcae"], "subcommand"),
         (["clock", "--sponsor-aware", "2025-13-01", "--fatal"], "--sponsor-aware"),
         (["clock", "--today", "2026-01-01"], "--sponsor-aware"),

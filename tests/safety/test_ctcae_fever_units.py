@@ -96,3 +96,11 @@ def test_unit_conversions(value: str, src: str, dst: str, quantity: Quantity, ex
 def test_unknown_unit_names_the_accepted_ones() -> None:
     with pytest.raises(UnknownUnitError, match="g/dL"):
         convert("10", "mmol/L", "g/L", Quantity.HAEMOGLOBIN)
+
+
+def test_largest_plausible_cell_count_in_per_mm3_still_grades() -> None:
+    # The 10^9 magnitude guard must not refuse real values: WBC 500,000/mm³ (hyperleukocytosis) is
+    # 500 × 10^9/L (CTCAE v5.0 conversion 1000/mm³ = 1.0 × 10^9/L) and is simply not decreased.
+    from celltrial.safety.ctcae import grade_lab
+
+    assert grade_lab("wbc", 500000, "/mm3", lln=4.0).grade == 0

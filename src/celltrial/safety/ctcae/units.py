@@ -88,6 +88,7 @@ _ACCEPTED: dict[Quantity, dict[str, _Unit]] = {
 }
 
 _FAHRENHEIT = {"f", "degf", "fahrenheit"}
+_IMPLAUSIBLE = Decimal("1e9")
 
 
 def canonical_unit(quantity: Quantity) -> str:
@@ -120,6 +121,11 @@ def to_decimal(value: object, field: str) -> Decimal:
         raise CtcaeInputError(f"{field}: expected a number, got {value!r}") from exc
     if not number.is_finite():
         raise CtcaeInputError(f"{field}: expected a finite number, got {value!r}")
+    # No value of these quantities reaches 10^9 in any accepted unit (cell counts in /mm³ stay below
+    # 10^7). A typo such as 1e99999999 would otherwise overflow the decimal context (traceback) or
+    # print a million-digit criterion.
+    if number.copy_abs() >= _IMPLAUSIBLE:  # copy_abs is exact; abs() rounds and can overflow
+        raise CtcaeInputError(f"{field}: {value!r} is implausibly large; check the value and its unit")
     return number
 
 
