@@ -112,3 +112,71 @@ def test_label_helpers(protocol: Protocol) -> None:
     assert form.name == "cgi_s" and field.choice_label("4", "zh") == "中度"
     with pytest.raises(KeyError):
         protocol.visit("W99")
+
+
+# --- each eligibility expression says what its text says (clinical.md §1.1 thresholds) ----------------
+
+
+def _met(protocol: Protocol, criterion_id: str, record: dict[str, object],
+         scr: dict[str, object] | None = None) -> bool:
+    from celltrial import logic
+
+    (criterion,) = [c for c in protocol.eligibility if c.id == criterion_id]
+    return logic.is_true(logic.evaluate(criterion.expression, record, events={"scr": scr or {}}))
+
+
+@pytest.mark.parametrize(("age", "met"), [(5, False), (6, True), (17, True), (18, False)])
+def test_age_6_to_17_inclusive(protocol: Protocol, age: int, met: bool) -> None:
+    assert _met(protocol, "I01", {"age_years": age}) is met
+
+
+@pytest.mark.parametrize(("weight", "met"), [("16.9", False), ("17.0", True), ("17", True), ("", False)])
+def test_weight_at_least_17_kg_at_screening(protocol: Protocol, weight: str, met: bool) -> None:
+    assert _met(protocol, "I02", {}, {"weight_kg": weight}) is met
+    # the weight must be the Screening visit's, not the current record's
+    assert _met(protocol, "I02", {"weight_kg": weight}) is False
+
+
+def test_cgi_s_and_cars2_thresholds(protocol: Protocol) -> None:
+    assert _met(protocol, "I04", {}, {"cgis_score": "4"}) and not _met(protocol, "I04", {}, {"cgis_score": "3"})
+    assert _met(protocol, "I05", {}, {"cars2_total": 30}) and not _met(protocol, "I05", {}, {"cars2_total": 29.5})
+
+
+_NORMAL_LABS = {"alt": 30, "alt_uln": 40, "ast": 30, "ast_uln": 40, "tbil": 10, "tbil_uln": 21, "creat": 40,
+                "creat_uln": 60, "anc": 2.0, "alc": 1.5, "plt": 200, "hb": 120, "inr": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("change", "excluded"),
+    [
+        ({}, False),
+        ({"alt": 80}, False), ({"alt": 81}, True),  # > 2.0 × ULN (ULN 40)
+        ({"ast": 81, "ast_uln": 40}, True), ({"ast": 100, "ast_uln": 50}, False),  # against its own ULN
+        ({"tbil": 31.5}, False), ({"tbil": 31.6}, True),  # > 1.5 × ULN (ULN 21)
+        ({"creat": 90}, False), ({"creat": 91}, True),  # > 1.5 × ULN (ULN 60)
+        ({"anc": 1.5}, False), ({"anc": 1.49}, True),  # < 1.5 × 10⁹/L
+        ({"alc": 1.0}, False), ({"alc": 0.99}, True),  # < 1.0 × 10⁹/L
+        ({"plt": 100}, False), ({"plt": 99}, True),  # < 100 × 10⁹/L
+        ({"hb": 100}, False), ({"hb": 99}, True),  # < 100 g/L
+        ({"inr": 1.5}, False), ({"inr": 1.51}, True),  # > 1.5
+    ],
+)
+def test_laboratory_exclusion_thresholds(protocol: Protocol, change: dict[str, float], excluded: bool) -> None:
+    assert _met(protocol, "E07", {**_NORMAL_LABS, **change}) is excluded
+
+
+def test_hcv_excludes_only_with_rna(protocol: Protocol) -> None:
+    assert not _met(protocol, "E04", {"hcv_ab": "1", "hcv_rna": "0"})
+    assert _met(protocol, "E04", {"hcv_ab": "1", "hcv_rna": "1"})
+    assert _met(protocol, "E04", {"hbv_dna": "1"})
+
+
+def test_assent_declined_is_not_eligible(protocol: Protocol) -> None:
+    assert _met(protocol, "I08", {"guardian_consent": "1", "assent": "2"})
+    assert not _met(protocol, "I08", {"guardian_consent": "1", "assent": "3"})
+
+
+def test_anaphylaxis_dlt_is_not_narrowed_to_shock_in_chinese(protocol: Protocol) -> None:
+    # "any anaphylaxis" is 任何严重过敏反应; 过敏性休克 (anaphylactic shock) is only its most severe form.
+    (criterion,) = [c for c in protocol.dlt.criteria if c.id == "DLT-INFUSION-G3"]
+    assert "任何严重过敏反应" in (criterion.text.zh or "") and "过敏性休克" not in (criterion.text.zh or "")

@@ -122,3 +122,95 @@ def test_missing_file_is_reported() -> None:
 
 def test_the_minimal_fixture_itself_loads() -> None:
     assert load_protocol(FIXTURES / "minimal" / "protocol.yaml").protocol.id == "MINI-1"
+
+
+# --- review findings: expressions checked against the schedule and the choices; unreadable YAML ------
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = (FIXTURES / "minimal" / "protocol.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / "vitals.csv").write_bytes((FIXTURES / "minimal" / "vitals.csv").read_bytes())
+    (tmp_path / "p.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    return tmp_path / "p.yaml"
+
+
+def test_cross_visit_reference_needs_the_form_at_that_visit(tmp_path: Path) -> None:
+    # D28 is a phone visit that collects no vitals: [d28][weight_kg] could never have a value.
+    (issue,) = load_error(_variant(tmp_path, "[scr][weight_kg]", "[d28][weight_kg]")).issues
+    assert (issue.line, issue.field) == (51, "eligibility[0].expression")
+    assert "form 'vitals' is not collected at visit D28" in issue.message
+    assert issue.expression_column == 27  # the field part of [d28][weight_kg]
+
+
+def test_unknown_visit_points_at_the_event_part(tmp_path: Path) -> None:
+    (issue,) = load_error(_variant(tmp_path, "[scr][weight_kg]", "[screening][weight_kg]")).issues
+    assert issue.message.startswith("[screening] is not a visit code") and issue.expression_column == 22
+
+
+def test_comparison_with_a_value_the_field_cannot_hold(tmp_path: Path) -> None:
+    # consent is yes/no, stored 1/0: "= 'Y'" is never true, so the criterion could never be met.
+    path = _variant(tmp_path, '"[age_years] >= 6 and', "\"[consent] = 'Y' and [age_years] >= 6 and")
+    (issue,) = load_error(path).issues
+    assert "[consent] is compared with 'Y', which is not one of its codes (0, 1)" in issue.message
+    assert issue.expression_column == 13
+
+
+def test_comparison_with_a_valid_code_or_blank_is_accepted(tmp_path: Path) -> None:
+    path = _variant(tmp_path, '"[age_years] >= 6 and',
+                    "\"[consent] = 1 and [consent] <> '' and [consent] = '1.0' and [age_years] >= 6 and")
+    assert load_protocol(path).protocol.id == "MINI-1"
+
+
+def test_plain_reference_to_a_checkbox_is_refused(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "      - {name: consent, type: yesno",
+                    "      - {name: reasons, type: checkbox, label: R, choices: {1: A, 2: B},"
+                    " branching: \"[reasons] = '1'\"}\n      - {name: consent, type: yesno")
+    (issue,) = load_error(path).issues
+    assert issue.field == "forms[0].fields[1].branching"
+    assert "refer to one choice, e.g. [reasons(1)] = '1'" in issue.message
+
+
+def test_calculation_cycle_is_refused(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "      - {name: consent, type: yesno",
+                    "      - {name: c1, type: calc, calc: '[c2] + 1', label: C1}\n"
+                    "      - {name: c2, type: calc, calc: '[c1] * 2', label: C2}\n"
+                    "      - {name: consent, type: yesno")
+    (issue,) = load_error(path).issues
+    assert (issue.line, issue.field) == (57, "forms[0].fields[1].calc")
+    assert issue.message == "calculations depend on each other in a cycle: [c1] -> [c2] -> [c1]"
+
+
+def test_numeric_bounds_must_be_numbers(tmp_path: Path) -> None:
+    (issue,) = load_error(_variant(tmp_path, "min: 0, max: 17", "min: abc, max: 17")).issues
+    assert (issue.line, issue.field) == (56, "forms[0].fields[0].min")
+    assert issue.message == "the min of an integer field must be a number; got 'abc'"
+
+
+def test_error_on_a_later_line_of_a_multiline_expression(tmp_path: Path) -> None:
+    path = _variant(tmp_path, 'expression: "[age_years] >= 6 and [scr][weight_kg] >= 17"',
+                    "expression: |\n      [age_years] >= 6\n      and [weight] >= 17")
+    (issue,) = load_error(path).issues
+    assert issue.message == "[weight] is not a field of the data dictionary (line 2, column 5 of the expression)"
+
+
+def test_impossible_yaml_date_is_an_issue_not_a_crash(tmp_path: Path) -> None:
+    (issue,) = load_error(_variant(tmp_path, "date: 2025-01-01", "date: 2025-02-30")).issues
+    assert (issue.line, issue.field) == (10, "protocol.version.date")
+    assert "'2025-02-30'" in issue.message and "day is out of range" in issue.message
+
+
+def test_self_containing_alias_is_an_issue_not_a_crash(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "sponsor: {en: Test sponsor, zh: 测试申办方}", "sponsor: &a [*a]")
+    (issue,) = load_error(path).issues
+    assert (issue.line, issue.field) == (9, "protocol.sponsor[0]")
+    assert issue.message == "an alias refers to a value that contains it"
+
+
+def test_absurdly_deep_yaml_and_logic_are_issues_not_crashes(tmp_path: Path) -> None:
+    (tmp_path / "deep.yaml").write_text("x: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    (issue,) = load_error(tmp_path / "deep.yaml").issues
+    assert issue.message == "nested too deeply to read"
+    path = _variant(tmp_path, '"[age_years] >= 6 and [scr][weight_kg] >= 17"', '"' + "(" * 3000 + "1" + ")" * 3000 + '"')
+    (issue,) = load_error(path).issues
+    assert "nested too deeply" in issue.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from celltrial import logic
+from celltrial.logic import nodes
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,31 @@ class Reference:
     event: str | None
     field: str
     code: str | None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A 1-based line and column inside an expression (REDCap logic may span lines)."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`[field] = 'literal'` (or `<>`), for checking the literal against the field's choice codes."""
+
+    reference: Reference
+    literal: str
+    place: Place
+
+
+@dataclass(frozen=True)
+class Analysis:
+    references: frozenset[Reference]
+    places: dict[Reference, Place]  # where the field part of each reference first appears
+    event_places: dict[Reference, Place]  # where the [event] part of each cross-visit reference first appears
+    comparisons: tuple[Comparison, ...]
 
 
 class ExpressionError(Exception):
@@ -24,10 +50,51 @@ class ExpressionError(Exception):
 
 def references(source: str) -> frozenset[Reference]:
     """The field references of an expression; raises ExpressionError on a syntax error."""
+    return analyse(source).references
+
+
+def analyse(source: str) -> Analysis:
+    """References with their places, and equality comparisons with literals; raises ExpressionError."""
     try:
         expression = logic.parse(source)
     except logic.LogicSyntaxError as exc:
         raise ExpressionError(exc.message, exc.column, exc.line) from None
     except logic.LogicError as exc:  # e.g. unknown function, wrong argument count
         raise ExpressionError(str(exc), None) from None
-    return frozenset(Reference(r.event, r.field, r.code) for r in expression.references())
+    places: dict[Reference, Place] = {}
+    event_places: dict[Reference, Place] = {}
+    comparisons: list[Comparison] = []
+    for node in nodes.walk(expression.tree):
+        if isinstance(node, nodes.Field):
+            ref = _reference(node)
+            # [event][field]: the field part starts at the second '[' (event names hold no brackets)
+            field_at = source.index("[", node.position + 1) if ref.event is not None else node.position
+            _first(places, ref, _place(source, field_at))
+            if ref.event is not None:
+                _first(event_places, ref, _place(source, node.position))
+        elif isinstance(node, nodes.Binary) and node.op in ("=", "<>"):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(side, nodes.Field) and isinstance(other, nodes.String | nodes.Number):
+                    literal = other.value if isinstance(other, nodes.String) else _number_text(other.value)
+                    comparisons.append(Comparison(_reference(side), literal, _place(source, other.position)))
+    return Analysis(frozenset(places), places, event_places, tuple(comparisons))
+
+
+def _first(places: dict[Reference, Place], ref: Reference, place: Place) -> None:
+    if ref not in places or (place.line, place.column) < (places[ref].line, places[ref].column):
+        places[ref] = place
+
+
+def _reference(node: nodes.Field) -> Reference:
+    return Reference(node.ref.event, node.ref.field, node.ref.code)
+
+
+def _place(source: str, position: int) -> Place:
+    line_start = source.rfind("\n", 0, position) + 1
+    return Place(source.count("\n", 0, position) + 1, position - line_start + 1)
+
+
+def _number_text(value: int | float) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -99,49 +99,138 @@ def _fields(protocol: Protocol) -> Iterator[Finding]:
                                                                            "datetime", "text"):
                 yield Finding(("forms", i, "fields", j, "min" if f.min is not None else "max"),
                               f"a {f.type} field cannot have min/max")
+            elif f.type in ("integer", "number"):
+                for key, bound in (("min", f.min), ("max", f.max)):
+                    if isinstance(bound, str):
+                        yield Finding(("forms", i, "fields", j, key),
+                                      f"the {key} of {'an' if f.type == 'integer' else 'a'} {f.type} field must be a "
+                                      f"number; got {bound!r}")
 
 
 def _expressions(protocol: Protocol) -> Iterator[Finding]:
     fields: dict[str, FormField] = {f.name: f for form in protocol.forms for f in form.fields}
-    events = {v.code.lower() for v in protocol.visits}
+    form_of = {f.name: form.name for form in protocol.forms for f in form.fields}
+    visit_forms = {v.code.lower(): (v.code, set(v.forms)) for v in protocol.visits}
+    context = _Context(fields, form_of, visit_forms)
     for i, criterion in enumerate(protocol.eligibility):
-        yield from _expression(("eligibility", i, "expression"), criterion.expression, fields, events)
+        yield from _expression(("eligibility", i, "expression"), criterion.expression, context)
+    calc_refs: dict[str, tuple[Path_, set[str]]] = {}
     for i, form in enumerate(protocol.forms):
         for j, f in enumerate(form.fields):
             if f.branching:
-                yield from _expression(("forms", i, "fields", j, "branching"), f.branching, fields, events)
+                yield from _expression(("forms", i, "fields", j, "branching"), f.branching, context)
             if f.calc:
-                yield from _expression(("forms", i, "fields", j, "calc"), f.calc, fields, events, self_name=f.name)
+                path: Path_ = ("forms", i, "fields", j, "calc")
+                yield from _expression(path, f.calc, context, self_name=f.name)
+                try:
+                    refs = expressions.references(f.calc)
+                except expressions.ExpressionError:
+                    continue
+                calc_refs[f.name] = (path, {r.field for r in refs if r.field != f.name})
+    yield from _calc_cycles(calc_refs)
 
 
-def _expression(path: Path_, source: str, fields: dict[str, FormField], events: set[str],
+@dataclass(frozen=True)
+class _Context:
+    fields: dict[str, FormField]
+    form_of: dict[str, str]
+    visit_forms: dict[str, tuple[str, set[str]]]  # lower-case visit code -> (code, forms collected)
+
+    @property
+    def form_names(self) -> set[str]:
+        return set(self.form_of.values())
+
+
+_YESNO_CODES = frozenset({"1", "0"})
+
+
+def _codes(target: FormField) -> frozenset[str] | None:
+    """The values a field can hold, when it is a closed list (yes/no, radio, dropdown)."""
+    if target.type == "yesno":
+        return _YESNO_CODES
+    if target.type in ("radio", "dropdown"):
+        return frozenset(c.code for c in target.choices or ())
+    return None
+
+
+def _same_code(literal: str, code: str) -> bool:
+    if literal.strip() == code:
+        return True
+    try:  # the logic compares numeric text as numbers: '1.0' = '1'
+        return float(literal) == float(code)
+    except ValueError:
+        return False
+
+
+def _expression(path: Path_, source: str, context: _Context,
                 self_name: str | None = None) -> Iterator[Finding]:
     try:
-        refs = expressions.references(source)
+        analysis = expressions.analyse(source)
     except expressions.ExpressionError as exc:
         where = f" at column {exc.column}" if exc.column else ""
         if exc.line > 1:
             where = f" at line {exc.line}, column {exc.column}"
         yield Finding(path, f"cannot read the expression{where}: {exc.message}", exc.column)
         return
-    for ref in sorted(refs, key=lambda r: (r.field, r.event or "", r.code or "")):
-        target = fields.get(ref.field)
+
+    def finding(message: str, place: expressions.Place) -> Finding:
+        if place.line > 1:
+            message += f" (line {place.line}, column {place.column} of the expression)"
+        return Finding(path, message, place.column)
+
+    for ref in sorted(analysis.references, key=lambda r: (r.field, r.event or "", r.code or "")):
+        place = analysis.places[ref]
+        target = context.fields.get(ref.field)
         if target is None:
-            yield Finding(path, f"[{ref.field}] is not a field of the data dictionary", _column_of(source, ref))
+            yield finding(f"[{ref.field}] is not a field of the data dictionary", place)
             continue
         if ref.field == self_name:
-            yield Finding(path, f"the calculation of [{ref.field}] refers to itself", _column_of(source, ref))
-        if ref.event is not None and ref.event.lower() not in events:
-            yield Finding(path, f"[{ref.event}] is not a visit code", _column_of(source, ref))
+            yield finding(f"the calculation of [{ref.field}] refers to itself", place)
+        if ref.event is not None:
+            visit = context.visit_forms.get(ref.event.lower())
+            if visit is None:
+                yield finding(f"[{ref.event}] is not a visit code", analysis.event_places[ref])
+            elif context.form_of[ref.field] not in visit[1] and visit[1] <= context.form_names:
+                # (a visit that lists an unknown form is reported on its own; no follow-on finding here)
+                yield finding(f"[{ref.event}][{ref.field}]: form {context.form_of[ref.field]!r} is not collected "
+                              f"at visit {visit[0]}, so the value would always be blank", place)
         if ref.code is not None:
             if target.type != "checkbox":
-                yield Finding(path, f"[{ref.field}({ref.code})]: only checkbox fields take a (code)",
-                              _column_of(source, ref))
+                yield finding(f"[{ref.field}({ref.code})]: only checkbox fields take a (code)", place)
             elif ref.code not in {c.code for c in target.choices or ()}:
-                yield Finding(path, f"[{ref.field}({ref.code})]: {ref.code!r} is not a choice of {ref.field}",
-                              _column_of(source, ref))
+                yield finding(f"[{ref.field}({ref.code})]: {ref.code!r} is not a choice of {ref.field}", place)
+        elif target.type == "checkbox":
+            code = target.choices[0].code if target.choices else "1"
+            yield finding(f"[{ref.field}] is a checkbox: refer to one choice, e.g. [{ref.field}({code})] = '1' "
+                          "(the plain field is always blank)", place)
+    for comparison in analysis.comparisons:
+        ref = comparison.reference
+        target = context.fields.get(ref.field)
+        if target is None or ref.code is not None or not comparison.literal.strip():
+            continue
+        codes = _codes(target)
+        if codes is not None and not any(_same_code(comparison.literal, c) for c in codes):
+            yield finding(f"[{ref.field}] is compared with {comparison.literal!r}, which is not one of its codes "
+                          f"({', '.join(sorted(codes))}), so the comparison can never be true", comparison.place)
 
 
-def _column_of(source: str, ref: expressions.Reference) -> int | None:
-    index = source.find(f"[{ref.field}")
-    return index + 1 if index >= 0 else None
+def _calc_cycles(calc_refs: dict[str, tuple[Path_, set[str]]]) -> Iterator[Finding]:
+    """Calculations that depend on themselves through other calculations (a -> b -> a)."""
+    reported: set[str] = set()
+    for start in calc_refs:
+        # depth-first search for a path from start back to start through calc fields
+        stack: list[tuple[str, list[str]]] = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            name, trail = stack.pop()
+            for dep in sorted(calc_refs[name][1]):
+                if dep == start:
+                    if start not in reported:
+                        reported.update(trail)
+                        cycle = " -> ".join(f"[{n}]" for n in (*trail, start))
+                        yield Finding(calc_refs[start][0], f"calculations depend on each other in a cycle: {cycle}")
+                    stack.clear()
+                    break
+                if dep in calc_refs and dep not in seen:
+                    seen.add(dep)
+                    stack.append((dep, [*trail, dep]))

@@ -63,6 +63,8 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap]:
         raise YamlReadError([Issue(display_name, line, "(YAML syntax)", problem)]) from None
     except yaml.YAMLError as exc:
         raise YamlReadError([Issue(display_name, None, "(YAML syntax)", str(exc))]) from None
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        raise YamlReadError([Issue(display_name, None, "(YAML syntax)", "nested too deeply to read")]) from None
     finally:
         loader.dispose()
     smap = SourceMap(display_name)
@@ -75,12 +77,26 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap]:
     return data, smap
 
 
+# Far deeper than any protocol; keeps the recursive conversion clear of Python's recursion limit.
+_MAX_DEPTH = 60
+
+
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
 def _convert(node: yaml.Node, path: Path_, loader: _Loader, smap: SourceMap, file: str,
-             issues: list[Issue]) -> Any:
+             issues: list[Issue], open_nodes: frozenset[int] = frozenset()) -> Any:
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        # An alias may point back at a node that contains it (`a: &x [*x]`): refuse the loop.
+        if id(node) in open_nodes:
+            issues.append(Issue(file, _line(node), dotted(path), "an alias refers to a value that contains it"))
+            return None
+        open_nodes = open_nodes | {id(node)}
+        if len(path) > _MAX_DEPTH:
+            issues.append(Issue(file, _line(node), dotted(path[:_MAX_DEPTH]),
+                                f"nested more than {_MAX_DEPTH} levels deep"))
+            return None
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
         result: dict[str, Any] = {}
@@ -96,16 +112,20 @@ def _convert(node: yaml.Node, path: Path_, loader: _Loader, smap: SourceMap, fil
                                     f"duplicate key {key_text!r} (already given above)"))
                 continue
             smap.add((*path, key_text), Origin(file, _line(key_node)))
-            result[key_text] = _convert(value_node, (*path, key_text), loader, smap, file, issues)
+            result[key_text] = _convert(value_node, (*path, key_text), loader, smap, file, issues, open_nodes)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             smap.add((*path, index), Origin(file, _line(item)))
-            items.append(_convert(item, (*path, index), loader, smap, file, issues))
+            items.append(_convert(item, (*path, index), loader, smap, file, issues, open_nodes))
         return items
     try:
         return loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         issues.append(Issue(file, _line(node), dotted(path), exc.problem or str(exc)))
+        return None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # PyYAML builds dates itself and lets datetime's error through: `date: 2025-02-30`.
+        issues.append(Issue(file, _line(node), dotted(path), f"cannot read {node.value!r}: {exc}"))
         return None
