@@ -56,12 +56,3 @@ def progress(items: Iterable[T], total: int | None = None, description: str = "w
             yield item
             bar.advance(task)
 
-
-def setup_django() -> None:
-    """Start Django for a platform command (pure commands never call this, so they stay fast)."""
-    import os
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "celltrial.settings")
-    import django
-
-    django.setup()

@@ -9,7 +9,8 @@ import argparse
 import sys
 from typing import Any
 
-from celltrial.cli_support import CommandError, add_json_flag, emit_json, progress, setup_django
+from celltrial.cli_django import setup_django
+from celltrial.cli_support import CommandError, add_json_flag, emit_json, progress
 
 
 def _migrate(verbose: bool = False) -> None:

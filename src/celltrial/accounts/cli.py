@@ -7,7 +7,8 @@ import getpass
 import sys
 from typing import Any
 
-from celltrial.cli_support import CommandError, add_json_flag, emit_json, setup_django
+from celltrial.cli_django import setup_django
+from celltrial.cli_support import CommandError, add_json_flag, emit_json
 
 
 def _actor(args: argparse.Namespace) -> Any:
