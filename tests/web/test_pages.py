@@ -96,3 +96,11 @@ def test_site_edit_refuses_a_bad_time_zone_and_keeps_the_input(users, site, clie
         "reason": "fix", "version": site.version})
     html = response.content.decode()
     assert response.status_code == 400 and "Unknown time zone" in html and "Typed by me" in html
+
+
+def test_long_change_values_are_folded(users, protocol, client):
+    """Loading a protocol records its whole content; the trail shows it folded, not as a wall of text."""
+    client.force_login(users["auditor"])
+    html = client.get(reverse("audit"), {"object_type": "study.protocolversion"}).content.decode()
+    assert '<details class="value">' in html
+    assert protocol.content_hash[:16] in html  # short values stay in plain view

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from collections.abc import Callable
 from functools import wraps
@@ -91,11 +92,22 @@ def audit(request: HttpRequest) -> HttpResponse:
     for e in page:
         e.local_tz = site_zone(e.site_code, zones).key
         e.change_rows = [
-            (name, pair if isinstance(pair, list) and len(pair) == 2 else [None, pair])
+            (name, *(_shown(v) for v in (pair if isinstance(pair, list) and len(pair) == 2 else [None, pair])))
             for name, pair in (e.changes or {}).items()
         ]
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "web/audit.html", {"form": form, "page": page, "querystring": query})
+
+
+SHORT_VALUE = 160
+
+
+def _shown(value: Any) -> dict[str, Any]:
+    """A change value as text; long ones (a whole protocol) are folded so the trail stays readable."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    if value is None:
+        text = "∅"
+    return {"text": text, "short": text[:SHORT_VALUE] + "…" if len(text) > SHORT_VALUE else None}
 
 
 @requires(SITE_VIEW)
