@@ -27,7 +27,19 @@ def _object_type(obj: AuditedModel) -> str:
 
 
 def signatures_for(obj: AuditedModel) -> list[Signature]:
-    return list(Signature.objects.filter(object_type=_object_type(obj), object_id=str(obj.pk)).order_by("signed_at"))
+    return signatures_by_object([obj]).get(str(obj.pk), [])
+
+
+def signatures_by_object(objs: list[AuditedModel]) -> dict[str, list[Signature]]:
+    """Signatures of several records of one model, in one query, keyed by primary key (as text)."""
+    if not objs:
+        return {}
+    found: dict[str, list[Signature]] = {}
+    for sig in Signature.objects.filter(
+        object_type=_object_type(objs[0]), object_id__in=[str(o.pk) for o in objs]
+    ).order_by("signed_at"):
+        found.setdefault(sig.object_id, []).append(sig)
+    return found
 
 
 def sign(actor: Actor, obj: AuditedModel, *, password: str, meaning: str, comment: str = "") -> Signature:

@@ -8,7 +8,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from celltrial.accounts import permissions
-from celltrial.accounts.roles import AUDIT_VIEW, PROTOCOL_VIEW, ROLE_LABELS, SITE_APPROVE, SITE_VIEW, Role
+from celltrial.accounts.roles import (
+    AUDIT_VIEW,
+    PROTOCOL_VIEW,
+    ROLE_LABELS,
+    SITE_APPROVE,
+    SITE_VIEW,
+    Role,
+    roles_with,
+)
 
 DUTIES = {
     Role.QA: _("Donors, batches, QC results, lot release, certificates of analysis and recalls."),
@@ -47,18 +55,12 @@ FAVOURITES: dict[Role, tuple[str, ...]] = {
 def role_panels(user: Any) -> list[dict[str, Any]]:
     panels = []
     for role in sorted(permissions.roles(user), key=lambda r: list(Role).index(r)):
-        sites = {m.site.code for m in permissions.memberships(user) if m.role == role}
         tiles = []
         for key, perm, url_name, anchor, title, text in TILES:
-            if perm in _role_perms(role) and any(permissions.has_perm(user, perm, code) for code in sites):
+            # The role is held at some site (it came from the memberships), so its permissions apply there.
+            if role in roles_with(perm):
                 tiles.append({"title": title, "text": text, "url": reverse(url_name) + anchor, "key": key})
         order = FAVOURITES.get(role, ())
         tiles.sort(key=lambda t: order.index(t["key"]) if t["key"] in order else len(order))
         panels.append({"code": role.value, "label": ROLE_LABELS[role], "duties": DUTIES[role], "tiles": tiles})
     return panels
-
-
-def _role_perms(role: Role) -> set[str]:
-    from celltrial.accounts.roles import PERMISSIONS
-
-    return {perm for perm, roles in PERMISSIONS.items() if role in roles}

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_POST
 
 from celltrial.accounts import permissions
 from celltrial.accounts.roles import AUDIT_VIEW, PROTOCOL_VIEW, SITE_APPROVE, SITE_EDIT, SITE_VIEW
-from celltrial.accounts.signatures import SignatureRefused, is_current, sign, signatures_for
+from celltrial.accounts.signatures import (
+    SignatureRefused,
+    is_current,
+    sign,
+    signatures_by_object,
+    signatures_for,
+)
 from celltrial.audit.models import AuditEntry
 from celltrial.audit.services import ConflictError, ValidationFailed, update
 from celltrial.study.models import ProtocolVersion, Site
@@ -112,8 +118,9 @@ def _shown(value: Any) -> dict[str, Any]:
 
 @requires(SITE_VIEW)
 def sites(request: HttpRequest) -> HttpResponse:
-    visible = permissions.scope(Site.objects.all(), request.user, SITE_VIEW, site_field="code")
-    rows = [{"site": s, "approved": any(is_current(sig, s) for sig in signatures_for(s))} for s in visible]
+    visible = list(permissions.scope(Site.objects.all(), request.user, SITE_VIEW, site_field="code"))
+    signed = signatures_by_object(visible)
+    rows = [{"site": s, "approved": any(is_current(sig, s) for sig in signed.get(str(s.pk), []))} for s in visible]
     return render(request, "web/sites.html", {"rows": rows})
 
 
