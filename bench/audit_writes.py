@@ -47,15 +47,15 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from celltrial.audit import services as audit
-    from celltrial.audit.models import AuditedModel
-    from celltrial.audit.services import Actor
     from celltrial.audit.verify import verify
+    from celltrial.core.actor import Actor
+    from celltrial.core.models import AuditedModel
     from celltrial.study.models import Site
+    from celltrial.study.services import add_site, edit_site
 
     call_command("migrate", verbosity=0)
     system = Actor.system("bench")
-    sites = [audit.create(system, Site, code=f"S{i:02d}", name_en=f"Site {i}", timezone="Asia/Shanghai")
+    sites = [add_site(system, code=f"S{i:02d}", name_en=f"Site {i}", timezone="Asia/Shanghai")
              for i in range(args.writers)]
 
     def run(shared_stream: bool) -> float:
@@ -68,7 +68,7 @@ def main() -> int:
             try:
                 for n in range(args.writes):
                     site = Site.objects.get(pk=site_pk)
-                    audit.update(system, site, {"principal_investigator": f"PI {n} {shared_stream}"},
+                    edit_site(system, site, {"principal_investigator": f"PI {n} {shared_stream}"},
                                  expected_version=site.version, reason="bench")
             except BaseException as exc:  # reported below
                 errors.append(exc)

@@ -269,9 +269,9 @@ def main() -> int:
         f"{100 * e:.1f}/{100 * m:.1f}" for e, m in zip(cexact.select, coc.select, strict=True)))
 
     # 4. 3+3
-    tdesign = three_plus_three(5, "A")
-    tex, _ = timed(lambda: three_plus_three(6, "A").oc(BOIN_TRUTH, precompute=False), rep)
-    texb, _ = timed(lambda: three_plus_three(6, "B").oc(BOIN_TRUTH, precompute=False), rep)
+    tdesign = three_plus_three(5, "3+3A")
+    tex, _ = timed(lambda: three_plus_three(6, "3+3A").oc(BOIN_TRUTH, precompute=False), rep)
+    texb, _ = timed(lambda: three_plus_three(6, "3+3B").oc(BOIN_TRUTH, precompute=False), rep)
     tmc, _ = timed(lambda: tdesign.oc(TPT_TRUTH, method="mc", n_trials=10_000, seed=1), rep)
     tex5, _ = timed(lambda: tdesign.oc(TPT_TRUTH, precompute=False), rep)
     tl, _ = timed(lambda: tpt_loop(TPT_TRUTH, 10_000, 1), 1)

@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../src/celltrial"
 export DJANGO_SETTINGS_MODULE=celltrial.settings CELLTRIAL_DATA_DIR="${TMPDIR:-/tmp}/celltrial-messages"
 ../../.venv/bin/django-admin makemessages -l zh_Hans --no-obsolete \
-  --ignore 'protocols/*' --ignore 'logic/*' --ignore 'escalation/designs/*'
+  --ignore 'protocols/*' --ignore 'logic/*' --ignore 'escalation/designs/*' --ignore 'product/*'
 ../../.venv/bin/django-admin compilemessages -l zh_Hans

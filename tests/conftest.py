@@ -9,11 +9,12 @@ import pytest
 os.environ.setdefault("CELLTRIAL_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
 
 PASSWORD = "correct-horse-battery-9"
+TRIAL_WIDE = object()  # make_user(..., at=TRIAL_WIDE): a role held at every site
 
 
 @pytest.fixture
 def protocol(db):
-    from celltrial.audit.services import Actor
+    from celltrial.core.actor import Actor
     from celltrial.study.protocol import default_protocol_path
     from celltrial.study.services import load_protocol_file
 
@@ -30,11 +31,10 @@ def site(protocol):
 @pytest.fixture
 def other_site(protocol):
     """A second site, to prove that site scoping hides it."""
-    from celltrial.audit import services as audit
-    from celltrial.audit.services import Actor
-    from celltrial.study.models import Site
+    from celltrial.core.actor import Actor
+    from celltrial.study.services import add_site
 
-    return audit.create(Actor.system("test"), Site, code="SH-01", name_en="Shanghai Mental Health Center",
+    return add_site(Actor.system("test"), code="SH-01", name_en="Shanghai Mental Health Center",
                         name_zh="上海市精神卫生中心", country="CN", timezone="Asia/Shanghai",
                         principal_investigator="Dr Other")
 
@@ -42,11 +42,13 @@ def other_site(protocol):
 @pytest.fixture
 def make_user(site):
     from celltrial.accounts.services import create_user
-    from celltrial.audit.services import Actor
+    from celltrial.core.actor import Actor
 
     def make(username: str, role: str, *, at=None, pii: bool = False):
+        """A user with one role at ``at`` (default: the first site; ``TRIAL_WIDE``: every site)."""
+        where = None if at is TRIAL_WIDE else (at or site)
         return create_user(Actor.system("test"), username=username, password=PASSWORD,
-                           full_name=f"{username.title()} Tester", memberships=[(at or site, role, pii)])
+                           full_name=f"{username.title()} Tester", memberships=[(where, role, pii)])
 
     return make
 
@@ -65,6 +67,16 @@ def login(client):
         return client
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test(request):
+    """A page fetched in Chinese leaves Chinese active in the thread; the next test starts in English."""
+    yield
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.utils import translation
+
+        translation.activate("en")
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_TRIAL_DATA = {
     "audit.auditentry": "the audit trail itself (append-only by database triggers)",
     "audit.streamhead": "the per-stream head of the hash chain, derived from the entries",
-    "accounts.user": "accounts: every change is audited by accounts.services through record_event",
-    "accounts.membership": "created only by accounts.services.create_user, which audits it",
-    "accounts.apitoken": "created only by accounts.services.issue_token, which audits it",
 }
 
 
@@ -29,7 +26,7 @@ def test_pure_modules_do_not_import_django():
 def test_every_trial_data_model_is_audited():
     from django.apps import apps
 
-    from celltrial.audit.models import AuditedModel
+    from celltrial.core.models import AuditedModel
 
     unaudited = [
         m._meta.label_lower
@@ -39,3 +36,59 @@ def test_every_trial_data_model_is_audited():
         and m._meta.label_lower not in NOT_TRIAL_DATA
     ]
     assert unaudited == [], f"models holding trial data must subclass AuditedModel: {unaudited}"
+
+
+def _python_sources(*parts: str) -> list[Path]:
+    base = ROOT / "src" / "celltrial"
+    return [p for p in base.joinpath(*parts).rglob("*.py") if "migrations" not in p.parts]
+
+
+# The only modules that may enter the auditing scope: the writers that append the entry themselves.
+SCOPE_WRITERS = {"src/celltrial/audit/trail.py", "src/celltrial/audit/operations.py"}
+
+
+def test_only_the_audit_writers_enter_the_service_scope():
+    """Every other module writes trial data through named operations, so bulk paths stay refused."""
+    users = {str(p.relative_to(ROOT)) for p in _python_sources() if "service_scope" in p.read_text()}
+    assert users - {"src/celltrial/core/writes.py"} == SCOPE_WRITERS
+
+
+def test_no_raw_sql_outside_the_audit_room():
+    """Raw SQL would write rows without entries; only the audit room (triggers, roles) runs SQL."""
+    offenders = [
+        str(p.relative_to(ROOT)) for p in _python_sources()
+        if any(token in p.read_text() for token in ("cursor()", ".raw(", ".extra("))
+        and "src/celltrial/audit/" not in str(p)
+    ]
+    assert offenders == []
+
+
+@pytest.mark.django_db
+def test_every_audited_model_declares_its_site():
+    """A record with no declared site would be visible to everyone; the system check refuses it."""
+    from django.core.management import call_command
+
+    call_command("check", fail_level="ERROR")
+
+    from django.apps import apps
+
+    from celltrial.core.models import AuditedModel
+
+    undeclared = [m._meta.label for m in apps.get_models() if issubclass(m, AuditedModel) and m.site_path is None]
+    assert undeclared == []
+
+
+def test_web_names_no_room_page_or_permission():
+    """web assembles what rooms declare: it names no room's URL, permission or template."""
+    web = "\n".join(p.read_text() for p in _python_sources("web"))
+    for room_name in ("site_detail", "protocol_version", "AUDIT_VIEW", "SITE_VIEW", "PROTOCOL_VIEW", "study/",
+                      "inspection/"):
+        assert room_name not in web, room_name
+
+
+def test_every_room_declares_what_web_and_api_assemble():
+    from celltrial.core.rooms import rooms
+
+    found = {room.label: (bool(room.permissions), bool(room.urls), bool(room.navigation)) for room in rooms()}
+    assert found["study"] == (True, True, True)
+    assert found["inspection"] == (True, True, True)

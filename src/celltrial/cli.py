@@ -13,10 +13,11 @@ import os
 import sys
 
 from celltrial import __version__
-from celltrial.cli_support import CommandError
+from celltrial.core.errors import AccessDenied, InputError
 
 COMMAND_MODULES = (
     "celltrial.platform_cli",
+    "celltrial.audit.cli",
     "celltrial.accounts.cli",
     "celltrial.escalation.cli",
     "celltrial.capture.instruments.cli",
@@ -38,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -46,8 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except CommandError as exc:
-        print(f"celltrial {args.command}: error: {exc}", file=sys.stderr)
+    except InputError as exc:
+        print(f"celltrial {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except (AccessDenied, PermissionError) as exc:
+        print(f"celltrial {args.command}: not allowed: {_one_line(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # `celltrial … | head` closed the pipe: stop quietly, as Unix tools do.

@@ -1,8 +1,9 @@
 """Shared helpers for the `celltrial` command: one-line errors, JSON output, progress bars.
 
 Every subcommand module exposes ``register(subparsers)`` and sets ``func`` on its parsers;
-handlers return an exit code. A handler that meets bad input raises :class:`CommandError`
-with a one-line reason; ``main`` prints it to stderr and exits with status 2.
+handlers return an exit code. A handler that meets bad input raises an
+:class:`~celltrial.core.errors.InputError` (:class:`CommandError` or a library's own) with a
+one-line reason; ``main`` prints it to stderr and exits with status 2.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
+from celltrial.core.errors import InputError
+
 T = TypeVar("T")
 
 
-class CommandError(Exception):
+class CommandError(InputError):
     """Bad input to a command: the message is the one-line reason shown to the user."""
 
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from django.db import transaction
 
 from celltrial.accounts.models import User
-from celltrial.accounts.roles import ROLE_LABELS, Role
-from celltrial.audit.services import Actor
+from celltrial.accounts.roles import ROLE_LABELS, SPONSOR_ROLES, Role
+from celltrial.core.actor import Actor
 from celltrial.study.models import Site
 
 DEMO_PASSWORD = "celltrial-demo-2025"
@@ -44,21 +44,25 @@ def load_demo(out: Callable[[str], None] = print) -> None:
     with transaction.atomic():
         for username, full_name, role, pii in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
+                # Sponsor roles hold across the trial; site roles at the demo site.
+                holder = None if role in SPONSOR_ROLES else site
                 create_user(system, username=username, password=DEMO_PASSWORD, full_name=full_name,
-                            memberships=[(site, role.value, pii)], is_staff=role is Role.ADMIN)
+                            memberships=[(holder, role.value, pii)], is_staff=role is Role.ADMIN)
         _approve_site(site)
     out(f"demo users (password for all: {DEMO_PASSWORD}):")
     for username, full_name, role, _pii in DEMO_USERS:
-        out(f"  {username:<13} {full_name:<11} {ROLE_LABELS[role]} @ {site.code}")
+        where = "all sites" if role in SPONSOR_ROLES else site.code
+        out(f"  {username:<13} {full_name:<11} {ROLE_LABELS[role]} @ {where}")
 
 
 def _approve_site(site: Site) -> None:
     from celltrial.accounts import permissions
-    from celltrial.accounts.roles import SITE_APPROVE
-    from celltrial.accounts.signatures import sign, signatures_for
+    from celltrial.accounts.signatures import signatures_for
+    from celltrial.study.permissions import SITE_APPROVE
+    from celltrial.study.services import sign_site_activation
 
     if signatures_for(site):
         return
     qa = User.objects.get(username="qa")
-    sign(permissions.actor_for(qa, SITE_APPROVE, site.code), site, password=DEMO_PASSWORD,
-         meaning="approved", comment="Site initiation visit completed; site activated.")
+    sign_site_activation(permissions.actor_for(qa, SITE_APPROVE, site.code), site, password=DEMO_PASSWORD,
+                         meaning="approved", comment="Site initiation visit completed; site activated.")

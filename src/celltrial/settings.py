@@ -6,6 +6,7 @@ Everything a deployment changes comes from the environment.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CELLTRIAL_DATA_DIR", Path.cwd() / "var"))
+CELLTRIAL_DATA_DIR = DATA_DIR
 
 DEBUG = os.environ.get("CELLTRIAL_DEBUG", "") == "1"
 SECRET_KEY = os.environ.get("CELLTRIAL_SECRET_KEY", "")
@@ -40,9 +42,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "celltrial.accounts",
+    "huey.contrib.djhuey",
+    "django_htmx",
+    "ninja",
+    # Layers, bottom to top (DESIGN.md): core, audit, accounts, the rooms, then web and api.
+    "celltrial.core",
     "celltrial.audit",
+    "celltrial.accounts",
     "celltrial.study",
+    "celltrial.inspection",
     "celltrial.web",
     "celltrial.api",
 ]
@@ -55,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "celltrial.web.middleware.RefuseControlCharactersMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "celltrial.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -86,9 +96,49 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _de
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        # recursive_triggers: a REPLACE conflict fires the DELETE triggers that guard the audit trail.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
+                        "PRAGMA recursive_triggers=ON;",
         "transaction_mode": "IMMEDIATE",
     }
+# PostgreSQL in production: DATABASE_URL is the runtime role the platform serves as (it may not alter,
+# update or delete the audit trail); the owner of the tables, used only by `celltrial init` to migrate and
+# to set up that role, comes from CELLTRIAL_OWNER_DATABASE_URL, set in the environment of that command
+# alone (docs/audit.md).
+_owner_url = os.environ.get("CELLTRIAL_OWNER_DATABASE_URL", "")
+if _owner_url:
+    DATABASES["owner"] = dj_database_url.parse(_owner_url)
+    DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
+
+# Sealing the audit trail (docs/audit.md): the Ed25519 signing key and the checkpoint log live outside the
+# database; in production put them on storage the database's owner cannot write.
+CELLTRIAL_SEAL_KEY_FILE = Path(os.environ.get("CELLTRIAL_SEAL_KEY_FILE", DATA_DIR / "audit-seal.key"))
+CELLTRIAL_SEAL_LOG = Path(os.environ.get("CELLTRIAL_SEAL_LOG", DATA_DIR / "audit-checkpoints.jsonl"))
+# The public key `audit verify` trusts; by default the one derived from the signing key above.
+CELLTRIAL_SEAL_PUBLIC_KEY_FILE = os.environ.get("CELLTRIAL_SEAL_PUBLIC_KEY_FILE", "")
+CELLTRIAL_SEAL_EVERY_MINUTES = int(os.environ.get("CELLTRIAL_SEAL_EVERY_MINUTES", "5"))
+# An entry dated this long before the last checkpoint, yet not covered by it, is reported as forged or
+# backdated (a writer's transaction can commit a little after the seal has read the heads).
+CELLTRIAL_SEAL_GRACE_SECONDS = int(os.environ.get("CELLTRIAL_SEAL_GRACE_SECONDS", "600"))
+
+# The worker (huey): scheduled and long work. Embedded default: a SQLite queue in the data directory, no
+# server to run; production: Redis (CELLTRIAL_WORKER_REDIS_URL). `celltrial worker` runs the consumer and
+# `celltrial serve` starts it beside the web server.
+_worker_redis = os.environ.get("CELLTRIAL_WORKER_REDIS_URL", "")
+if _worker_redis:
+    HUEY: dict[str, object] = {"huey_class": "huey.RedisHuey", "url": _worker_redis}
+else:
+    with contextlib.suppress(OSError):  # a read-only data directory is reported by the system check
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "worker.sqlite3")}
+HUEY.update({
+    "name": os.environ.get("CELLTRIAL_WORKER_QUEUE", "celltrial"),
+    "results": False,
+    "utc": True,
+    "immediate": os.environ.get("CELLTRIAL_WORKER_IMMEDIATE", "") == "1",
+    "consumer": {"workers": int(os.environ.get("CELLTRIAL_WORKER_THREADS", "2")), "worker_type": "thread",
+                 "periodic": True, "check_worker_health": True},
+})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -116,6 +166,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = os.environ.get("CELLTRIAL_SECURE_COOKIES", "") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "celltrial.web.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGIN_URL = "login"
@@ -144,4 +195,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CELLTRIAL_LOG_LEVEL", "WARNING")},
+    # The worker says what it runs (seals, reminders); one handler, so huey does not add a second one.
+    "loggers": {"huey": {"handlers": ["console"], "level": os.environ.get("CELLTRIAL_WORKER_LOG_LEVEL", "INFO"),
+                         "propagate": False}},
 }

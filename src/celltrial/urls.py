@@ -1,4 +1,4 @@
-"""URL configuration: web pages, language switch and the REST API."""
+"""URL configuration: language switch, the REST API and the web pages."""
 
 from django.urls import include, path
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("", include("celltrial.web.urls")),
 ]
 
+handler400 = "celltrial.web.views.bad_request"
 handler403 = "celltrial.web.views.forbidden"
+handler404 = "celltrial.web.views.not_found"
+handler500 = "celltrial.web.views.server_error"

@@ -9,10 +9,10 @@ from django.urls import reverse
 
 from celltrial.accounts.models import Signature
 from celltrial.accounts.signatures import SignatureRefused, is_current, sign, signatures_for
-from celltrial.audit import services as audit
-from celltrial.audit.chain import content_hash
 from celltrial.audit.models import AuditEntry
-from celltrial.audit.services import Actor
+from celltrial.core.actor import Actor
+from celltrial.core.canonical import content_hash
+from celltrial.study.services import edit_site
 from tests.conftest import PASSWORD
 
 
@@ -48,8 +48,8 @@ def test_meaning_must_be_one_of_the_defined_meanings(site, qa_actor):
 def test_a_later_change_voids_the_signature_visibly(site, qa_actor, users, login):
     sig = sign(qa_actor, site, password=PASSWORD, meaning="approved")
     admin = Actor(user=users["admin"], role="admin", site_code=site.code)
-    site = audit.update(admin, site, {"principal_investigator": "Someone Else"}, expected_version=site.version,
-                        reason="PI replaced")
+    site = edit_site(admin, site, {"principal_investigator": "Someone Else"}, expected_version=site.version,
+                     reason="PI replaced").instance
     sig.refresh_from_db()
     assert sig.is_void and "changed after it was signed" in sig.void_reason
     assert not is_current(sig, site)
@@ -61,7 +61,7 @@ def test_a_later_change_voids_the_signature_visibly(site, qa_actor, users, login
 def test_unchanged_save_does_not_void(site, qa_actor, users):
     sig = sign(qa_actor, site, password=PASSWORD, meaning="approved")
     admin = Actor(user=users["admin"], role="admin")
-    audit.update(admin, site, {"principal_investigator": site.principal_investigator}, expected_version=site.version,
+    edit_site(admin, site, {"principal_investigator": site.principal_investigator}, expected_version=site.version,
                  reason="no-op")
     sig.refresh_from_db()
     assert not sig.is_void

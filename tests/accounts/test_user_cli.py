@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
-
-from django.utils import timezone
 
 from celltrial.accounts import permissions
 from celltrial.accounts.models import User
-from celltrial.accounts.roles import PII_VIEW, PROTOCOL_VIEW
+from celltrial.accounts.roles import PII_VIEW
 from celltrial.audit.models import AuditEntry
 from celltrial.cli import main
+from celltrial.study.permissions import PROTOCOL_VIEW
 
 
 def _stdin(monkeypatch, text: str) -> None:
@@ -31,9 +29,13 @@ def test_add_grant_list_unlock(site, other_site, monkeypatch, capsys):
     assert main(["user", "grant", "li.na", "--role", "coordinator", "--site", other_site.code, "--pii"]) == 0
     user = User.objects.get(username="li.na")
     assert permissions.has_perm(user, PII_VIEW, other_site.code)
-    assert AuditEntry.objects.filter(object_type="accounts.membership").count() == 1
+    # Each membership is its own audited record: the one added with the user, and the grant.
+    assert AuditEntry.objects.filter(object_type="accounts.membership", action="create").count() == 2
 
-    User.objects.filter(pk=user.pk).update(failed_login_count=5, locked_until=timezone.now() + timedelta(minutes=5))
+    from celltrial.accounts.services import register_failed_password
+
+    for _ in range(5):
+        register_failed_password(User.objects.get(pk=user.pk))
     capsys.readouterr()
     assert main(["user", "list", "--json"]) == 0
     listed = {r["username"]: r for r in json.loads(capsys.readouterr().out)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from celltrial.accounts.services import issue_token
-from celltrial.audit.services import Actor
+from celltrial.core.actor import Actor
 
 
 @pytest.fixture
@@ -44,11 +44,10 @@ def test_audit_verify_over_api(client, site, auth):
 
 
 def test_revoked_or_bogus_token_refused(client, site, users):
-    from django.utils import timezone
-
     from celltrial.accounts.models import ApiToken
+    from celltrial.accounts.services import revoke_token
 
     token = issue_token(Actor.system("test"), users["auditor"], "t")
-    ApiToken.objects.filter(user=users["auditor"]).update(revoked_at=timezone.now())
+    revoke_token(Actor.system("test"), ApiToken.objects.get(user=users["auditor"]), reason="left the trial")
     assert client.get("/api/protocol/current", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
     assert client.get("/api/protocol/current", HTTP_AUTHORIZATION="Bearer ct_bogus").status_code == 401

@@ -9,13 +9,14 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from celltrial.audit import services as audit
 from celltrial.audit import triggers
-from celltrial.audit.context import UnauditedWriteError
 from celltrial.audit.models import AuditEntry, StreamHead
-from celltrial.audit.services import Actor, ConflictError, ValidationFailed
 from celltrial.audit.verify import verify
+from celltrial.core.actor import Actor
+from celltrial.core.errors import ConflictError, ValidationFailed
+from celltrial.core.writes import UnauditedWriteError
 from celltrial.study.models import Site
+from celltrial.study.services import edit_site
 
 
 def _raw(sql: str, params: list | tuple = ()) -> None:
@@ -38,15 +39,15 @@ def history(site, users):
     """A site edited three times: a stream of four entries (create and three updates)."""
     actor = Actor(user=users["admin"], role="admin", site_code=site.code)
     for n in range(3):
-        site = audit.update(actor, site, {"principal_investigator": f"PI {n}"}, expected_version=site.version,
-                            reason=f"correction {n}")
+        site = edit_site(actor, site, {"principal_investigator": f"PI {n}"}, expected_version=site.version,
+                         reason=f"correction {n}").instance
     return site
 
 
 def test_every_write_is_one_entry_with_field_changes(site, users):
     actor = Actor(user=users["admin"], role="admin", site_code=site.code)
     before = AuditEntry.objects.count()
-    audit.update(actor, site, {"principal_investigator": "Prof. New"}, expected_version=site.version,
+    edit_site(actor, site, {"principal_investigator": "Prof. New"}, expected_version=site.version,
                  reason="PI changed per delegation log")
     entries = AuditEntry.objects.filter(id__gt=0).order_by("-id")
     assert AuditEntry.objects.count() == before + 1
@@ -62,16 +63,16 @@ def test_every_write_is_one_entry_with_field_changes(site, users):
 def test_reason_is_required_after_first_entry(site, users):
     actor = Actor(user=users["admin"], role="admin")
     with pytest.raises(ValidationFailed) as err:
-        audit.update(actor, site, {"principal_investigator": "X"}, expected_version=site.version, reason="  ")
+        edit_site(actor, site, {"principal_investigator": "X"}, expected_version=site.version, reason="  ")
     assert "reason" in err.value.errors
 
 
 def test_stale_version_is_a_conflict_showing_both_versions(site, users):
     actor = Actor(user=users["admin"], role="admin")
     stale_version = site.version
-    audit.update(actor, site, {"principal_investigator": "First"}, expected_version=stale_version, reason="a")
+    edit_site(actor, site, {"principal_investigator": "First"}, expected_version=stale_version, reason="a")
     with pytest.raises(ConflictError) as err:
-        audit.update(actor, site, {"principal_investigator": "Second"}, expected_version=stale_version, reason="b")
+        edit_site(actor, site, {"principal_investigator": "Second"}, expected_version=stale_version, reason="b")
     assert err.value.current_values == {"principal_investigator": "First"}
     assert err.value.attempted_values == {"principal_investigator": "Second"}
     assert Site.objects.get(pk=site.pk).principal_investigator == "First"
@@ -81,7 +82,7 @@ def test_failed_validation_writes_nothing(site, users):
     actor = Actor(user=users["admin"], role="admin")
     count = AuditEntry.objects.count()
     with pytest.raises(ValidationFailed) as err:
-        audit.update(actor, site, {"code": ""}, expected_version=site.version, reason="oops")
+        edit_site(actor, site, {"code": ""}, expected_version=site.version, reason="oops")
     assert "code" in err.value.errors
     assert AuditEntry.objects.count() == count
     assert Site.objects.get(pk=site.pk).code == site.code
@@ -167,9 +168,9 @@ def test_verify_catches_a_removed_whole_stream(history, tamperable):
 
 
 def test_streams_are_independent_chains(site, other_site, users):
-    actor = Actor(user=users["admin"], role="admin")
-    audit.update(actor, site, {"principal_investigator": "A"}, expected_version=site.version, reason="r")
-    audit.update(actor, other_site, {"principal_investigator": "B"}, expected_version=other_site.version, reason="r")
+    actor = Actor.system("test")
+    edit_site(actor, site, {"principal_investigator": "A"}, expected_version=site.version, reason="r")
+    edit_site(actor, other_site, {"principal_investigator": "B"}, expected_version=other_site.version, reason="r")
     heads = dict(StreamHead.objects.values_list("stream", "seq"))
     assert heads[site.audit_stream()] == 2  # create + update
     assert heads[other_site.audit_stream()] == 2

@@ -13,10 +13,10 @@ import threading
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from celltrial.audit import services as audit
-from celltrial.audit.services import Actor
 from celltrial.audit.verify import verify
+from celltrial.core.actor import Actor
 from celltrial.study.models import Site
+from celltrial.study.services import edit_site
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +28,7 @@ def _hold_open(site_pk: int, started: threading.Event, release: threading.Event,
     try:
         with transaction.atomic():
             site = Site.objects.get(pk=site_pk)
-            audit.update(SYSTEM, site, {"principal_investigator": "Holder"}, expected_version=site.version,
+            edit_site(SYSTEM, site, {"principal_investigator": "Holder"}, expected_version=site.version,
                          reason="long edit")
             started.set()
             release.wait(10)
@@ -55,7 +55,7 @@ def test_writers_to_different_records_do_not_wait(postgres_only, audit_purge_on_
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL lock_timeout = '2s'")
             other = Site.objects.get(pk=other_site.pk)
-            audit.update(SYSTEM, other, {"principal_investigator": "Other"}, expected_version=other.version,
+            edit_site(SYSTEM, other, {"principal_investigator": "Other"}, expected_version=other.version,
                          reason="concurrent edit of another record")
     finally:
         release.set()
@@ -74,7 +74,7 @@ def test_writers_to_the_same_record_take_turns(postgres_only, audit_purge_on_tea
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL lock_timeout = '500ms'")
             same = Site.objects.get(pk=site.pk)
-            audit.update(SYSTEM, same, {"principal_investigator": "Second"}, expected_version=same.version,
+            edit_site(SYSTEM, same, {"principal_investigator": "Second"}, expected_version=same.version,
                          reason="concurrent edit of the same record")
     finally:
         release.set()

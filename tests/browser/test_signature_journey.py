@@ -44,11 +44,19 @@ def test_signature_is_voided_by_a_later_change(live_server, audit_purge_on_teard
 
     _login(page, base, "admin")
     page.goto(f"{base}/sites/{site.code}/")
+    assert "voids the valid signature" in page.inner_text("#edit-voids-note")
     page.fill("#id_principal_investigator", "Prof. Replacement")
     page.fill("#id_reason", "PI changed per delegation log")
     with page.expect_navigation():
         page.click("form[action$='/edit/'] button[type=submit]")
+    # Before anything is saved, the page says what will change and which signature it voids.
+    preview = page.inner_text("#edit-preview")
+    assert "Prof. Replacement" in preview and "Qa Tester" in preview
+    assert page.inner_text("#site-pi") != "Prof. Replacement"
+    with page.expect_navigation():
+        page.click("#confirm-save")
     assert page.inner_text("#site-pi") == "Prof. Replacement"
+    assert "now void" in page.content()
 
     _login(page, base, "auditor")
     page.goto(f"{base}/sites/{site.code}/")

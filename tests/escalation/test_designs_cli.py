@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -53,7 +55,7 @@ def test_oc_exact_text_json_csv(capsys, tmp_path):
 def test_next_and_select(capsys):
     code, out, _ = run(capsys, "design", "next", "--target", "0.3", "--doses", "5", "--outcomes", "1NNN 2NNN 3NTT")
     assert code == 0 and "next cohort: dose 2" in out
-    code, out, _ = run(capsys, "design", "next", "--design", "3+3", "--doses", "3", "--outcomes", "1NNN 2TTN",
+    code, out, _ = run(capsys, "design", "next", "--design", "3+3A", "--doses", "3", "--outcomes", "1NNN 2TTN",
                        "--json")
     assert json.loads(out)["continue_trial"] is False
     code, out, _ = run(capsys, "design", "select", "--target", "0.3", "--doses", "5", "--outcomes",
@@ -83,3 +85,37 @@ def test_protocol_names_of_the_3_plus_3_variants(capsys):
                        "--json")
     body = json.loads(out)
     assert body["continue_trial"] is True and body["dose"] == 1 and body["action"] == "de-escalate"
+
+
+def test_protocol_file_gives_the_design(capsys, tmp_path):
+    from celltrial.study.protocol import default_protocol_path
+
+    path = str(default_protocol_path())
+    code, out, _ = run(capsys, "design", "next", "--protocol", path, "--outcomes", "1NNN 2NTN", "--json")
+    body = json.loads(out)
+    assert code == 0 and body["dose"] == 2 and body["design"].startswith("3+3A, target 0.3, 3 doses")
+    code, out, _ = run(capsys, "design", "oc", "--protocol", path, "--truth", "0.05,0.10,0.20", "--json")
+    assert code == 0 and json.loads(out)["scenarios"][0]["n_states"] == 43  # as docs/designs.md shows
+    code, _, err = run(capsys, "design", "next", "--protocol", path, "--key-width", "0.2")
+    assert code == 2 and "--protocol declares the design; drop --key-width" in err
+    minimal = Path(__file__).resolve().parents[1] / "fixtures" / "protocols" / "minimal"
+    shutil.copytree(minimal, tmp_path / "p")
+    broken = tmp_path / "p" / "protocol.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("design: 3+3A", "design: 3+3"), encoding="utf-8")
+    code, _, err = run(capsys, "design", "next", "--protocol", str(broken))
+    assert code == 2 and f"{broken}:20: escalation.design: unknown value '3+3'" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--design", "boin", "--key-width", "0.1"], "--key-width is not a parameter of the boin design"),
+    (["--design", "keyboard", "--key-width", "1.5"], "--key-width: Input should be less than 1; got 1.5"),
+    (["--design", "keyboard", "--key-width", "0.7"], "must lie inside (0, 1)"),
+    (["--design", "crm", "--skeleton", "0.1,0.2,1.2"], "--skeleton value 3: Input should be less than 1"),
+    (["--design", "crm", "--prior-variance", "0"], "--prior-variance: Input should be greater than 0"),
+    (["--design", "3+3A", "--cohort-size", "4"], "--cohort-size: the 3+3 design treats cohorts of 3"),
+    (["--design", "boin", "--start-dose", "4"], "--start-dose: start dose '4' is not a dose level"),
+    (["--design", "boin", "--cohorts", "4", "--max-n", "12"], "--cohorts or --max-n, not both"),
+])
+def test_flag_errors_name_the_flag(capsys, argv, message):
+    code, _, err = run(capsys, "design", "next", "--doses", "3", *argv)
+    assert code == 2 and message in err and err.count("\n") == 1, err

@@ -25,12 +25,12 @@ def _boin_trial_enumeration(target, truth, cohort_size, ncohort, n_earlystop=100
     """Every outcome sequence of BOIN's get.oc loop, enumerated without merging ([SRC] transcription)."""
     k = len(truth)
     npts = cohort_size * ncohort
-    b = boin_boundaries(target, npts, cutoff_eli=cutoff, extrasafe=extrasafe, offset=offset)
+    b = boin_boundaries(target, npts, elimination_cutoff=cutoff, extrasafe=extrasafe, offset=offset)
     b_e, b_d, b_elim = b.escalate, b.deescalate, b.eliminate
     out = {"sel": np.zeros(k + 1), "n": np.zeros(k), "y": np.zeros(k), "stop": 0.0, "paths": 0}
 
     def finish(n, y, prob, earlystop):
-        d_sel = -1 if earlystop else select_mtd(n, y, target, cutoff_eli=cutoff, extrasafe=extrasafe, offset=offset)
+        d_sel = -1 if earlystop else select_mtd(n, y, target, elimination_cutoff=cutoff, extrasafe=extrasafe, offset=offset)
         out["sel"][d_sel + 1] += prob
         out["n"] += prob * n
         out["y"] += prob * y

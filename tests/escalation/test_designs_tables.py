@@ -48,7 +48,7 @@ def test_parse_outcomes():
 
 def test_i3plus3_rules():
     # [I33] target 0.25, EI [0.2, 0.3]
-    t = i3plus3(0.25, 5, eps1=0.05, eps2=0.05).decision_table(12)
+    t = i3plus3(0.25, 5, epsilon1=0.05, epsilon2=0.05).decision_table(12)
     for n in range(3, 13):
         for y in range(n + 1):
             if 1 - beta_dist.cdf(0.25, y + 1, n - y + 1) > 0.95:

@@ -19,7 +19,7 @@ from celltrial.escalation.designs.threeplusthree import enumeration_oc
 
 
 @pytest.mark.parametrize("p", [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0])
-@pytest.mark.parametrize("variant", ["A", "B"])
+@pytest.mark.parametrize("variant", ["3+3A", "3+3B"])
 def test_storer_escalation_probability(p, variant):
     # [STORER89]: with dose 2 certain to be toxic, a trial reaches dose 2 exactly when it escalates from dose 1
     design = three_plus_three(2, variant)
@@ -29,13 +29,13 @@ def test_storer_escalation_probability(p, variant):
     assert p_escalate == pytest.approx(storer_escalation_probability(p), abs=1e-15)
 
 
-@pytest.mark.parametrize(("variant", "paths"), [("A", 379), ("B", 2314)])
+@pytest.mark.parametrize(("variant", "paths"), [("3+3A", 379), ("3+3B", 2314)])
 def test_terminal_path_counts_for_six_doses(variant, paths):
     # [BCRM] / domain note: 379 (variant A) and 2,314 (variant B) terminal paths for 6 doses
     assert len(enumerate_paths(6, variant)) == paths
 
 
-@pytest.mark.parametrize("variant", ["A", "B"])
+@pytest.mark.parametrize("variant", ["3+3A", "3+3B"])
 def test_exact_dp_equals_path_enumeration(variant):
     # [BCRM]: the DP (merged states) and the path enumeration give the same OCs
     rng = np.random.default_rng(5)
@@ -53,16 +53,16 @@ def test_exact_dp_equals_path_enumeration(variant):
 
 def test_variants_differ_and_monte_carlo_agrees():
     truth = [0.05, 0.1, 0.2, 0.3, 0.45, 0.6]
-    a = three_plus_three(6, "A").oc(truth)
-    b = three_plus_three(6, "B").oc(truth)
+    a = three_plus_three(6, "3+3A").oc(truth)
+    b = three_plus_three(6, "3+3B").oc(truth)
     assert b.total_n > a.total_n  # B re-treats lower doses
-    mc = three_plus_three(6, "B").oc(truth, method="mc", n_trials=20_000, seed=1)
+    mc = three_plus_three(6, "3+3B").oc(truth, method="mc", n_trials=20_000, seed=1)
     assert np.all(np.abs(mc.select - b.select) <= 4.5 * np.maximum(mc.se_select, 1e-3))
     assert np.all(np.abs(mc.n_mean - b.n_mean) <= 4.5 * np.maximum(mc.se_n_mean, 1e-3))
 
 
 def test_rules_variant_a():
-    d = three_plus_three(3, "A")
+    d = three_plus_three(3, "3+3A")
     assert d.recommend("").dose == 1
     assert d.recommend("1NNN").dose == 2
     assert d.recommend("1NNN 2NTN").dose == 2  # 1/3: 3 more at the same dose
@@ -77,7 +77,7 @@ def test_rules_variant_a():
 
 
 def test_rules_variant_b_de_escalates_to_complete_six():
-    d = three_plus_three(3, "B")
+    d = three_plus_three(3, "3+3B")
     r = d.recommend("1NNN 2NNN 3TTN")
     assert r.continue_trial and r.dose == 2  # dose 2 had only 3: treat 3 more there
     r = d.recommend("1NNN 2NNN 3TTN 2NTN")
@@ -92,3 +92,15 @@ def test_rules_variant_b_de_escalates_to_complete_six():
 def test_not_a_three_plus_three_trial():
     with pytest.raises(ValueError):
         three_plus_three(3).recommend("1NNN 1NNN 1NNN")
+
+
+@pytest.mark.parametrize("outcomes", ["2TTN 1NNN", "2TTN 1NTN"])
+def test_3p3b_confirms_a_dose_reached_by_de_escalation_with_six(outcomes):
+    """Korn et al. (J Clin Oncol 1994; 3+3 with de-escalation): the MTD is the highest dose at which 6
+    patients were treated with at most 1 DLT. Starting above dose 1, a de-escalation reaches an untreated
+    dose: its first 3 patients cannot make it the MTD; 3 more are treated there."""
+    design = three_plus_three(3, "3+3B").start_at(2)
+    rec = design.recommend(outcomes)
+    assert (rec.action, rec.dose, rec.continue_trial) == ("stay", 1, True)
+    done = design.recommend(outcomes + " 1NNN")
+    assert (done.action, done.dose, done.continue_trial) == ("stop", 1, False)

@@ -6,6 +6,9 @@ screening test makes the donor ineligible (21 CFR 1271.80(d)); missing results l
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +17,12 @@ from celltrial.product.rules import (
     CriterionStatus,
     DonorDecision,
     RuleInputError,
+    SpecificationError,
     default_donor_rules,
     donor_from_mapping,
+    donor_rules_from_mapping,
     evaluate_donor,
+    load_donor_rules,
 )
 
 DECIDING = ["hiv_ab", "hiv_nat", "hbsag", "anti_hbc", "hbv_dna", "anti_hcv", "hcv_rna", "syphilis", "htlv_ab", "cmv_igm", "ebv_vca_igm"]
@@ -130,3 +136,71 @@ def test_cmv_igg_positive_is_recorded_not_exclusionary() -> None:
 def test_bad_donor_input_says_what_is_wrong(record: dict[str, Any], message: str) -> None:
     with pytest.raises(RuleInputError, match=message):
         judge(record)
+
+
+# ---------------------------------------------------------------- the rule-set file is validated by its schema
+
+RULES_FILE = Path(str(resources.files("celltrial.product.rules") / "specs" / "donor-eligibility-v1.yaml"))
+
+
+def _rules_file(tmp_path: Path, old: str, new: str) -> Path:
+    text = RULES_FILE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "rules.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if needle in line)
+
+
+def test_shipped_rule_file_loads_unchanged() -> None:
+    assert load_donor_rules(RULES_FILE) == default_donor_rules()
+
+
+def test_misspelt_key_is_refused_with_file_line_and_field(tmp_path: Path) -> None:
+    # `decide: false` used to be ignored, so CMV IgG (past infection, common in adults) would exclude donors.
+    path = _rules_file(tmp_path, '{code: cmv_igg, name: "CMV IgG", decides: false}',
+                       '{code: cmv_igg, name: "CMV IgG", decide: false}')
+    with pytest.raises(SpecificationError) as err:
+        load_donor_rules(path)
+    (issue,) = err.value.issues
+    index = [m.code for m in default_donor_rules().markers].index("cmv_igg")
+    assert (issue.line, issue.field) == (_line_of(path, "decide: false"), f"markers[{index}].decide")
+    assert str(err.value).startswith(f"{path}:{issue.line}: markers[{index}].decide: unknown key 'decide'")
+
+
+@pytest.mark.parametrize(("old", "new", "field", "message"), [
+    ("{min: 18, max: 35}", "{min: eighteen, max: 35}", "age_years.min", "must be a number of years; got 'eighteen'"),
+    ("{min: 18, max: 35}", "{min: 18.5, max: 35}", "age_years.min", "must be a whole number of years; got 18.5"),
+    ("{min: 18, max: 35}", "{min: true, max: 35}", "age_years.min", "must be a number of years, not true"),
+    ("{min: 18, max: 35}", "{min: 18, max: 350}", "age_years.max", "must be at most 120 years; got 350"),
+    ("{min: 18, max: 35}", "{min: 36, max: 35}", "age_years", "age min 36 is above max 35"),
+    ("decides: false}", "decides: maybe}", "decides", "Input should be a valid boolean"),
+    ('positive_results: ["positive",', 'positive_results: ["negative",', "(top level)", "cannot be both"),
+])
+def test_wrong_type_is_refused_with_file_line(tmp_path: Path, old: str, new: str, field: str, message: str) -> None:
+    path = _rules_file(tmp_path, old, new)
+    with pytest.raises(SpecificationError) as err:
+        load_donor_rules(path)
+    (issue,) = err.value.issues
+    assert issue.field.endswith(field) and message in issue.message, issue
+    if field != "(top level)":
+        assert issue.line == _line_of(path, new)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "1e400", '"NaN"'])
+def test_non_finite_age_is_refused(tmp_path: Path, value: str) -> None:
+    path = _rules_file(tmp_path, "{min: 18, max: 35}", f"{{min: {value}, max: 35}}")
+    with pytest.raises(SpecificationError, match=r"age_years\.min: must be a finite number of years"):
+        load_donor_rules(path)
+
+
+def test_rule_set_needs_its_version() -> None:
+    data = {"age_years": {"min": 18, "max": 35}, "negative_results": ["negative"], "positive_results": ["positive"],
+            "indeterminate_results": ["equivocal"], "markers": [{"code": "hbsag"}]}
+    with pytest.raises(SpecificationError, match="id: missing required key 'id'"):
+        donor_rules_from_mapping(data)
+    rules = donor_rules_from_mapping({**data, "id": "r", "version": Decimal("2")})
+    assert rules.version_id == "r/v2"

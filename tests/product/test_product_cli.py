@@ -83,3 +83,28 @@ def test_dose_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["dose", "--dose", "1.0e6", "--weight", "23.5", "--concentration", "5e6", "--delivered-cells", "2.9e7"]) == 1
     assert "OUTSIDE TOLERANCE" in capsys.readouterr().out
     assert main(["dose", "--dose", "1.0e6", "--weight", "0", "--concentration", "5e6"]) == 2
+
+
+def test_release_check_misspelt_spec_key_exit_2_with_file_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A misspelt weight cap used to be ignored: the lot was judged with no cap at all.
+    text = (EXAMPLES / "hbmmsc-release-v1.yaml").read_text(encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text.replace("weight_cap_kg: 60", "wieght_cap_kg: 60"), encoding="utf-8")
+    line = next(i for i, ln in enumerate(spec.read_text(encoding="utf-8").splitlines(), 1) if "wieght_cap_kg" in ln)
+    assert main(["release-check", "--spec", str(spec), "--results", str(EXAMPLES / "release-results-pass.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"celltrial release-check: error: {spec}:{line}: wieght_cap_kg: unknown key 'wieght_cap_kg' "
+                   "(misspelt, or not part of the specification format)\n")
+
+
+def test_donor_check_bad_rules_file_exit_2_with_file_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import resources
+
+    text = (resources.files("celltrial.product.rules") / "specs" / "donor-eligibility-v1.yaml").read_text(encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text.replace("{min: 18, max: 35}", "{min: 18, max: .inf}"), encoding="utf-8")
+    line = next(i for i, ln in enumerate(rules.read_text(encoding="utf-8").splitlines(), 1) if "max: .inf" in ln)
+    assert main(["donor-check", "--rules", str(rules), "--file", str(EXAMPLES / "donor-eligible.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"celltrial donor-check: error: {rules}:{line}: age_years.max: must be a finite number")
+    assert err.count("\n") == 1

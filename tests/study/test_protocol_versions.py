@@ -10,13 +10,12 @@ import shutil
 
 import pytest
 
-from celltrial.audit import services as audit
 from celltrial.audit.models import AuditEntry
-from celltrial.audit.services import Actor
 from celltrial.cli import main
+from celltrial.core.actor import Actor
 from celltrial.study.models import ProtocolVersion, Site
 from celltrial.study.protocol import ProtocolError, default_protocol_path
-from celltrial.study.services import load_protocol_file
+from celltrial.study.services import edit_site, load_protocol_file
 
 SYSTEM = Actor.system("test")
 
@@ -59,7 +58,7 @@ def test_changed_protocol_is_version_n_plus_1_and_records_keep_theirs(protocol, 
     assert entry.reason == "Amendment 1, ethics approval 2026-01"
     assert entry.protocol_version == 1  # version 2 was loaded while version 1 was in force
     # Later edits of an old record are stamped in the audit trail with the version now in force.
-    audit.update(SYSTEM, site, {"principal_investigator": "Prof. B"}, expected_version=site.version, reason="r")
+    edit_site(SYSTEM, site, {"principal_investigator": "Prof. B"}, expected_version=site.version, reason="r")
     assert AuditEntry.objects.filter(object_id=str(site.pk), action="update").latest("id").protocol_version == 2
 
 
@@ -92,3 +91,43 @@ def test_cli_loads_and_reports_versions(db, amended, capsys):
     assert "unchanged" in capsys.readouterr().out
     assert main(["load-protocol", str(amended)]) == 0
     assert "version 2" in capsys.readouterr().out
+
+
+def test_init_twice_after_an_amendment_keeps_the_amendment_in_force(db, amended, capsys):
+    """`make run` runs `celltrial init --demo` every time: it must never put the shipped protocol back
+    in force over an amendment (issue "Re-foundation", finding 9)."""
+    assert main(["init"]) == 0
+    assert main(["load-protocol", str(amended), "--reason", "Amendment 1"]) == 0
+    amended_hash = ProtocolVersion.objects.get(number=2).content_hash
+    for _ in range(2):
+        assert main(["init", "--demo"]) == 0
+    assert ProtocolVersion.objects.count() == 2
+    in_force = ProtocolVersion.objects.order_by("-number").first()
+    assert (in_force.number, in_force.content_hash) == (2, amended_hash)
+    assert "version 2 in force (kept" in capsys.readouterr().out
+
+
+def test_loading_a_protocol_never_reverts_a_site_edited_in_the_platform(protocol, site, amended, capsys):
+    """Site details live on the site record; the protocol says which sites take part."""
+    edit_site(SYSTEM, site, {"principal_investigator": "Prof. Changed In The App"}, expected_version=site.version,
+              reason="new PI per delegation log")
+    assert main(["load-protocol", str(amended)]) == 0
+    site.refresh_from_db()
+    assert site.principal_investigator == "Prof. Changed In The App"
+    assert "site BJAD keeps its own principal_investigator" in capsys.readouterr().err
+
+
+def test_load_protocol_as_a_named_user_only(users, amended, make_user, capsys):
+    """`--user` wrote free text into the trail as the actor; now the loader is a real user with the
+    permission, or the platform itself."""
+    from tests.conftest import TRIAL_WIDE
+
+    assert main(["load-protocol", str(amended), "--as-user", "nobody"]) == 2
+    assert "no active user" in capsys.readouterr().err
+    assert main(["load-protocol", str(amended), "--as-user", "coordinator"]) == 2
+    make_user("dm-sponsor", "data_manager", at=TRIAL_WIDE)
+    assert main(["load-protocol", str(amended), "--as-user", "dm-sponsor"]) == 0
+    entry = AuditEntry.objects.filter(object_type="study.protocolversion", action="create").latest("id")
+    assert (entry.username, entry.role) == ("dm-sponsor", "data_manager")
+    with pytest.raises(SystemExit):
+        main(["load-protocol", str(amended), "--user", "Dr Free Text"])

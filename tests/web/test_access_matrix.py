@@ -91,7 +91,7 @@ def test_anonymous_is_sent_to_login(site, client):
 @pytest.mark.parametrize("role", [r.value for r in Role])
 def test_api_access_by_role(role, users, site, client):
     from celltrial.accounts.services import issue_token
-    from celltrial.audit.services import Actor
+    from celltrial.core.actor import Actor
 
     token = issue_token(Actor.system("test"), users[role], "t")
     for path, allowed in API.items():

@@ -13,7 +13,7 @@ LOCALE = Path(__file__).resolve().parents[2] / "src" / "celltrial" / "locale" / 
 
 
 def _entries(po_text: str) -> list[dict[str, str]]:
-    """A small reader for the .po entries Django's makemessages writes (msgid/msgid_plural/msgstr)."""
+    """A small reader for the .po entries Django's makemessages writes (msgctxt/msgid/msgid_plural/msgstr)."""
     entries, current, key = [], {}, None
     for line in [*po_text.splitlines(), ""]:
         if not line.strip():
@@ -26,7 +26,7 @@ def _entries(po_text: str) -> list[dict[str, str]]:
             continue
         if line.startswith("#"):
             continue
-        m = re.match(r'(msgid_plural|msgid|msgstr(?:\[\d+\])?) "(.*)"$', line)
+        m = re.match(r'(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) "(.*)"$', line)
         if m:
             key = m.group(1)
             current[key] = m.group(2)
@@ -50,7 +50,9 @@ def test_compiled_catalog_matches_the_source():
     for e in entries:
         if "msgid_plural" not in e:
             expected = e["msgstr"].encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
-            assert catalog.gettext(e["msgid"].replace('\\"', '"')) == expected.replace('\\"', '"'), e["msgid"]
+            msgid = e["msgid"].replace('\\"', '"')
+            found = catalog.pgettext(e["msgctxt"], msgid) if "msgctxt" in e else catalog.gettext(msgid)
+            assert found == expected.replace('\\"', '"'), e["msgid"]
 
 
 @pytest.mark.parametrize("name", ["home", "protocol", "sites", "audit"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from celltrial.audit import services as audit
-from celltrial.audit.services import Actor
+from celltrial.core.actor import Actor
+from celltrial.study.services import edit_site
+from tests.conftest import TRIAL_WIDE
 
 
 def _home(client, user):
@@ -30,7 +31,7 @@ def test_each_role_sees_its_own_home(users, client):
 
 def test_audit_viewer_filters(users, site, client):
     admin = Actor(user=users["admin"], role="admin", site_code=site.code)
-    audit.update(admin, site, {"principal_investigator": "Prof. Filter"}, expected_version=site.version,
+    edit_site(admin, site, {"principal_investigator": "Prof. Filter"}, expected_version=site.version,
                  reason="delegation log v2")
     client.force_login(users["auditor"])
     url = reverse("audit")
@@ -85,7 +86,7 @@ def test_site_edit_conflict_shows_both_versions(users, site, client):
     assert client.post(url, form).status_code == 302
     stale = client.post(url, {**form, "principal_investigator": "Stale edit"})
     html = stale.content.decode()
-    assert stale.status_code == 400
+    assert stale.status_code == 409  # Conflict
     assert "changed by someone else" in html and "Mine" in html and "Stale edit" in html
 
 
@@ -98,9 +99,11 @@ def test_site_edit_refuses_a_bad_time_zone_and_keeps_the_input(users, site, clie
     assert response.status_code == 400 and "Unknown time zone" in html and "Typed by me" in html
 
 
-def test_long_change_values_are_folded(users, protocol, client):
-    """Loading a protocol records its whole content; the trail shows it folded, not as a wall of text."""
-    client.force_login(users["auditor"])
+def test_long_change_values_are_folded(make_user, protocol, client):
+    """Loading a protocol records its whole content; the trail shows it folded, not as a wall of text.
+
+    The protocol is trial-wide: only a trial-wide auditor sees its entries."""
+    client.force_login(make_user("sponsor-auditor", "auditor", at=TRIAL_WIDE))
     html = client.get(reverse("audit"), {"object_type": "study.protocolversion"}).content.decode()
     assert '<details class="value">' in html
     assert protocol.content_hash[:16] in html  # short values stay in plain view

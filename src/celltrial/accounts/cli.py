@@ -1,4 +1,8 @@
-"""`celltrial user`: add users, grant roles at sites, list them, unlock locked accounts."""
+"""`celltrial user` and `celltrial token`: people, their roles at sites, and API tokens.
+
+Run by the operator on the server, these act as the platform itself, labelled with the command;
+every change is one audit entry.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +14,26 @@ from typing import Any
 from celltrial.cli_django import setup_django
 from celltrial.cli_support import CommandError, add_json_flag, emit_json
 
+ALL_SITES = "*"
+
 
 def _actor(args: argparse.Namespace) -> Any:
-    from celltrial.audit.services import Actor
+    from celltrial.core.actor import Actor
 
-    return Actor.system(f"celltrial user {args.user_command}")
+    return Actor.system(f"celltrial {args.command} {getattr(args, 'sub', '')}".strip())
 
 
 def _site(code: str) -> Any:
-    from celltrial.study.models import Site
+    """A site by code; ``*`` is every site (a trial-wide role)."""
+    from celltrial.accounts.models import Membership
 
+    if code == ALL_SITES:
+        return None
+    Site: Any = Membership._meta.get_field("site").related_model
     site = Site.objects.filter(code=code).first()
     if site is None:
         known = ", ".join(Site.objects.values_list("code", flat=True)) or "none: load a protocol first"
-        raise CommandError(f"no site {code!r} (sites: {known})")
+        raise CommandError(f"no site {code!r} (sites: {known}; '*' for every site)")
     return site
 
 
@@ -45,32 +55,49 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
+def _where(site: Any) -> str:
+    return site.code if site is not None else "every site"
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     setup_django()
     from celltrial.accounts.services import create_user
-    from celltrial.audit.services import ValidationFailed
 
     site = _site(args.site)
-    try:
-        user = create_user(_actor(args), username=args.username, password=_password(args),
-                           full_name=args.full_name or "", email=args.email or "",
-                           memberships=[(site, args.role, args.pii)], validate_password=True)
-    except ValidationFailed as exc:
-        raise CommandError(str(exc)) from exc
-    print(f"added {user.username}: {args.role} at {site.code}{' with PII access' if args.pii else ''}")
+    user = create_user(_actor(args), username=args.username, password=_password(args),
+                       full_name=args.full_name or "", email=args.email or "",
+                       memberships=[(site, args.role, args.pii)], validate_password=True)
+    print(f"added {user.username}: {args.role} at {_where(site)}{' with PII access' if args.pii else ''}")
     return 0
 
 
 def cmd_grant(args: argparse.Namespace) -> int:
     setup_django()
     from celltrial.accounts.services import grant
-    from celltrial.audit.services import ValidationFailed
 
-    try:
-        m = grant(_actor(args), _user(args.username), _site(args.site), args.role, can_view_pii=args.pii)
-    except ValidationFailed as exc:
-        raise CommandError(str(exc)) from exc
+    site = _site(args.site)
+    m = grant(_actor(args), _user(args.username), site, args.role, can_view_pii=args.pii)
     print(f"granted: {m}{' with PII access' if m.can_view_pii else ''}")
+    return 0
+
+
+def cmd_end(args: argparse.Namespace) -> int:
+    setup_django()
+    from celltrial.accounts.services import end_membership
+
+    site = _site(args.site)
+    end_membership(_actor(args), _user(args.username), site, args.role, reason=args.reason)
+    print(f"ended: {args.username} is no longer {args.role} at {_where(site)}")
+    return 0
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    setup_django()
+    from celltrial.accounts.services import deactivate_user
+
+    user = _user(args.username)
+    deactivate_user(_actor(args), user, reason=args.reason)
+    print(f"deactivated {user.username}: sessions end and API tokens are revoked")
     return 0
 
 
@@ -90,7 +117,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     rows: list[dict[str, Any]] = [
         {"username": u.username, "name": u.get_full_name(), "active": u.is_active, "locked": u.is_locked(),
-         "roles": [f"{m.role}@{m.site.code}{'+PII' if m.can_view_pii else ''}" for m in u.active_memberships()]}
+         "roles": [f"{m.role}@{m.site_label}{'+PII' if m.can_view_pii else ''}" for m in u.active_memberships()]}
         for u in User.objects.order_by("username").prefetch_related("memberships__site")
     ]
     if args.json:
@@ -102,17 +129,55 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    setup_django()
+    from celltrial.accounts.services import issue_token
+
+    print(issue_token(_actor(args), _user(args.username), args.name, days=args.days))
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    setup_django()
+    from celltrial.accounts.models import ApiToken
+    from celltrial.accounts.services import revoke_token
+
+    tokens = list(ApiToken.objects.filter(prefix=args.prefix[:8], revoked_at__isnull=True))
+    if not tokens:
+        raise CommandError(f"no unrevoked token starts with {args.prefix[:8]!r}")
+    for token in tokens:
+        revoke_token(_actor(args), token, reason=args.reason)
+        print(f"revoked {token}")
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    setup_django()
+    from celltrial.accounts.models import ApiToken
+
+    rows = [{"prefix": t.prefix, "user": t.user.username, "name": t.name, "usable": t.is_usable(),
+             "expires_at": t.expires_at, "revoked_at": t.revoked_at}
+            for t in ApiToken.objects.select_related("user").order_by("user__username", "created_at")]
+    if args.json:
+        emit_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['prefix']:<9} {r['user']:<16} {r['name']:<12} {'usable' if r['usable'] else 'revoked/expired'}")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     from celltrial.accounts.roles import Role
 
-    user = subparsers.add_parser("user", help="users: add, grant a role at a site, list, unlock")
-    sub = user.add_subparsers(dest="user_command", metavar="SUBCOMMAND", required=True)
+    user = subparsers.add_parser("user", help="users: add, grant or end a role at a site, deactivate, list, unlock")
+    sub = user.add_subparsers(dest="sub", metavar="SUBCOMMAND", required=True)
     roles = [r.value for r in Role]
+    site_help = "site code, e.g. BJAD; '*' for every site (a trial-wide role)"
 
     p = sub.add_parser("add", help="add a user with one role at one site (asks for the password)")
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=roles)
-    p.add_argument("--site", required=True, help="site code, e.g. BJAD")
+    p.add_argument("--site", required=True, help=site_help)
     p.add_argument("--pii", action="store_true", help="may see names, ID numbers and phone numbers")
     p.add_argument("--full-name")
     p.add_argument("--email")
@@ -122,9 +187,21 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("grant", help="give a user a role at a site (or change its PII grant)")
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=roles)
-    p.add_argument("--site", required=True)
+    p.add_argument("--site", required=True, help=site_help)
     p.add_argument("--pii", action="store_true")
     p.set_defaults(func=cmd_grant)
+
+    p = sub.add_parser("end", help="end a user's role at a site (the membership is kept, inactive)")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=roles)
+    p.add_argument("--site", required=True, help=site_help)
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_end)
+
+    p = sub.add_parser("deactivate", help="deactivate an account: no login, sessions end, tokens revoked")
+    p.add_argument("username")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_deactivate)
 
     p = sub.add_parser("list", help="list users, their roles and whether they are locked")
     add_json_flag(p)
@@ -133,3 +210,18 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("unlock", help="unlock an account locked after failed logins")
     p.add_argument("username")
     p.set_defaults(func=cmd_unlock)
+
+    token = subparsers.add_parser("token", help="API tokens: issue (printed once), list, revoke")
+    tsub = token.add_subparsers(dest="sub", metavar="SUBCOMMAND", required=True)
+    p = tsub.add_parser("issue", help="issue an API token for a user (printed once)")
+    p.add_argument("username")
+    p.add_argument("--name", default="cli")
+    p.add_argument("--days", type=int, default=90)
+    p.set_defaults(func=cmd_token_issue)
+    p = tsub.add_parser("revoke", help="revoke a token by its prefix (the first 8 characters)")
+    p.add_argument("prefix")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_token_revoke)
+    p = tsub.add_parser("list", help="list tokens (prefix, user, name, usable)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_token_list)

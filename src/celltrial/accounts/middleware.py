@@ -1,4 +1,4 @@
-"""Idle session timeout: a session unused for longer than the limit is logged out."""
+"""Idle session timeout: a session unused for longer than the limit is logged out (and audited)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,11 @@ class IdleTimeoutMiddleware:
             now = time.time()
             last = request.session.get(LAST_SEEN)
             if last is not None and now - float(last) > settings.CELLTRIAL_IDLE_TIMEOUT_SECONDS:
+                from celltrial.accounts.services import register_logout
+
+                register_logout(user, idle=True)
                 logout(request)
                 query = urlencode({"timeout": "1", "next": request.get_full_path()})
                 return redirect(f"{reverse('login')}?{query}")
-            else:
-                request.session[LAST_SEEN] = now
+            request.session[LAST_SEEN] = now
         return self.get_response(request)

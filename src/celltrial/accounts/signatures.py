@@ -1,36 +1,54 @@
-"""Electronic signatures: password re-entry, meaning, binding to a content hash, visible voiding.
+"""Electronic signatures: password re-entry, a meaning declared for the kind of record, binding to a
+content hash, visible voiding.
 
 Follows 21 CFR Part 11 §11.50 (printed name, date/time, meaning shown with the signature),
 §11.70 (signature bound to its record so it cannot be transferred) and §11.200(a) (each signing
 re-enters the password, a non-biometric component known only to its owner).
+
+What a signature covers is the record's ``signature_content()`` (every audited field); any change
+to it voids the signature, and an edit page is told beforehand (:func:`would_void`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from celltrial.accounts.models import Meaning, Signature
-from celltrial.audit.chain import content_hash
-from celltrial.audit.context import service_scope
-from celltrial.audit.models import Action, AuditedModel
-from celltrial.audit.services import Actor, ValidationFailed, append_for
+from celltrial.audit.models import Action
+from celltrial.audit.operations import insert, tracked
+from celltrial.audit.trail import append_for
+from celltrial.core.actor import Actor
+from celltrial.core.canonical import content_hash
+from celltrial.core.errors import ValidationFailed
+from celltrial.core.models import AuditedModel
+
+# Stored in English and translated where it is shown, like every stored label.
+VOID_REASON = gettext_noop("The record changed after it was signed.")
 
 
 class SignatureRefused(ValidationFailed):
-    """The signer could not be authenticated or is not allowed to sign."""
+    """The signer could not be authenticated, or the signature is not one this record takes."""
 
 
 def _object_type(obj: AuditedModel) -> str:
     return obj._meta.label_lower
 
 
+def meanings_for(obj: AuditedModel | type[AuditedModel]) -> list[tuple[str, Any]]:
+    """The meanings a signature on this kind of record may carry, with their labels."""
+    return [(m, Meaning(m).label) for m in obj.signature_meanings]
+
+
 def signatures_for(obj: AuditedModel) -> list[Signature]:
     return signatures_by_object([obj]).get(str(obj.pk), [])
 
 
-def signatures_by_object(objs: list[AuditedModel]) -> dict[str, list[Signature]]:
+def signatures_by_object(objs: list[Any]) -> dict[str, list[Signature]]:
     """Signatures of several records of one model, in one query, keyed by primary key (as text)."""
     if not objs:
         return {}
@@ -43,21 +61,37 @@ def signatures_by_object(objs: list[AuditedModel]) -> dict[str, list[Signature]]
 
 
 def sign(actor: Actor, obj: AuditedModel, *, password: str, meaning: str, comment: str = "") -> Signature:
-    """Sign ``obj`` as ``actor.user`` after re-checking the password."""
+    """Sign ``obj`` as ``actor.user`` after re-checking the password.
+
+    The caller (the room's named operation) has checked that the actor may sign this record.
+    """
     from celltrial.accounts.services import register_failed_password
 
     user = actor.user
     if user is None:
         raise SignatureRefused(_("Only a person can sign."))
-    if meaning not in Meaning.values:
-        raise ValidationFailed({"meaning": [_("Choose what the signature means: authored, reviewed, approved or released.")]})
-    if user.is_locked():
-        raise SignatureRefused({"password": [_("Your account is locked after repeated failed attempts.")]})
+    allowed = list(obj.signature_meanings)
+    if meaning not in allowed:
+        labels = ", ".join(str(label) for _m, label in meanings_for(obj)) if allowed else ""
+        raise SignatureRefused({"meaning": [
+            _("A signature on this record can mean: %(meanings)s.") % {"meanings": labels} if allowed
+            else _("This kind of record is not signed.")]})
+    if len(comment) > 1000:
+        raise SignatureRefused({"comment": [_("At most 1000 characters.")]})
+    if user.is_locked() or not user.is_active:
+        raise SignatureRefused({"password": [_("Your account is locked or inactive.")]})
     if not password or not user.check_password(password):
         register_failed_password(user, context="signature")
         raise SignatureRefused({"password": [_("The password is not correct. The record was not signed.")]})
     snapshot = obj.signature_content()
-    with transaction.atomic(), service_scope():
+    digest = content_hash(snapshot)
+    with transaction.atomic():
+        duplicate = Signature.objects.filter(
+            object_type=_object_type(obj), object_id=str(obj.pk), signer=user, meaning=meaning,
+            content_hash=digest, voided_at__isnull=True).exists()
+        if duplicate:
+            raise SignatureRefused({"meaning": [
+                _("You have already signed this record with this meaning, and it has not changed since.")]})
         signature = Signature(
             signer=user,
             signer_name=user.get_full_name() or user.get_username(),
@@ -67,12 +101,13 @@ def sign(actor: Actor, obj: AuditedModel, *, password: str, meaning: str, commen
             object_type=_object_type(obj),
             object_id=str(obj.pk),
             object_repr=str(obj)[:200],
-            content_hash=content_hash(snapshot),
+            site_code=obj.audit_site_code(),
+            content_hash=digest,
             content_snapshot=snapshot,
             comment=comment,
         )
-        signature.save(force_insert=True)
-        signed = {"meaning": meaning, "content_hash": signature.content_hash, "signature_id": signature.pk}
+        insert(actor, signature, reason=comment)
+        signed = {"meaning": meaning, "content_hash": digest, "signature_id": signature.pk}
         append_for(actor, obj, Action.SIGN, {"signature": [None, signed]}, reason=comment)
     return signature
 
@@ -82,21 +117,23 @@ def is_current(signature: Signature, obj: AuditedModel) -> bool:
     return not signature.is_void and signature.content_hash == content_hash(obj.signature_content())
 
 
+def would_void(actor: Actor, candidate: AuditedModel) -> list[Signature]:
+    """The signatures a save of ``candidate`` (changed, not yet saved) would void."""
+    current = content_hash(candidate.signature_content())
+    return list(Signature.objects.filter(
+        object_type=_object_type(candidate), object_id=str(candidate.pk), voided_at__isnull=True,
+    ).exclude(content_hash=current))
+
+
 def void_stale_signatures(actor: Actor, obj: AuditedModel) -> list[Signature]:
     """Void every signature on ``obj`` whose signed content no longer matches. Caller holds the transaction."""
     voided = []
-    current = content_hash(obj.signature_content())
-    stale = Signature.objects.filter(
-        object_type=_object_type(obj), object_id=str(obj.pk), voided_at__isnull=True
-    ).exclude(content_hash=current)
-    with service_scope():
-        for signature in stale:
-            signature.voided_at = timezone.now()
-            signature.void_reason = _("The record changed after it was signed.")
-            signature.version += 1
-            signature.save(update_fields=["voided_at", "void_reason", "version", "updated_at"])
-            append_for(actor, obj, Action.VOID,
-                       {"signature": [signature.pk, None], "meaning": [signature.meaning, None]},
-                       reason=signature.void_reason)
-            voided.append(signature)
+    for signature in would_void(actor, obj):
+        reason = VOID_REASON
+        with tracked(actor, signature, reason=reason) as s:
+            s.voided_at = timezone.now()
+            s.void_reason = reason
+        append_for(actor, obj, Action.VOID,
+                   {"signature": [signature.pk, None], "meaning": [signature.meaning, None]}, reason=reason)
+        voided.append(signature)
     return voided

@@ -6,6 +6,11 @@
     celltrial design oc --design boin --target 0.3 --doses 6 --cohort-size 3 --cohorts 12 \\
         --truth 0.05,0.10,0.20,0.30,0.45,0.60 --exact
     celltrial design select --design boin --target 0.3 --doses 5 --outcomes "1NNN 2NNN 3NTT"
+    celltrial design next --protocol protocol.yaml --outcomes "1NNN 2NTN"
+
+The flags are the keys of a protocol's ``escalation`` section, with dashes (``--key-width`` is
+``key_width``, ``--design 3+3A`` is ``design: 3+3A``): every design is built from them through the same
+schema and the same ``design_for`` as a protocol's, or from a protocol file with ``--protocol``.
 
 Pure: no Django is started. Every subcommand takes --json; table-shaped ones also --csv.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import io
 import math
 import sys
@@ -24,9 +30,20 @@ from celltrial.cli_support import CommandError, add_json_flag, emit_json, progre
 if TYPE_CHECKING:
     from celltrial.escalation.designs import Design
 
-DESIGNS = ("boin", "3+3", "mtpi2", "i3+3", "keyboard", "crm")
-# The protocol format names the 3+3 variants "3+3A" and "3+3B"; the command accepts those names too.
-VARIANT_ALIASES = {"3+3A": "A", "3+3B": "B"}
+# The protocol's escalation.design values (celltrial.study.protocol.schema; a test keeps them equal).
+DESIGNS = ("boin", "3+3A", "3+3B", "mtpi2", "i3+3", "keyboard", "crm")
+# Flags named after the protocol's escalation keys (dest = key). Absent flags are left to the schema's
+# defaults, so the command and a protocol file agree on every default.
+PARAMETERS = (
+    "target", "cohort_size", "max_n", "start_dose", "n_earlystop", "elimination_cutoff", "p_saf", "p_tox",
+    "extrasafe", "offset", "bound_mtd", "epsilon1", "epsilon2", "key_width", "skeleton", "model", "intercept",
+    "prior_variance", "no_skipping", "coherent", "tox_certainty", "tox_threshold",
+)
+DEFAULT_DESIGN = "boin"
+DEFAULT_TARGET = 0.3
+# Without --max-n / --cohorts the command's design has no sample-size limit (next, select, table); the
+# schema wants one, so this stands in for it until the design is built.
+_NO_LIMIT = 10**6
 
 
 # ---- parsing helpers --------------------------------------------------------------------------------------
@@ -40,90 +57,147 @@ def _floats(text: str) -> list[float]:
     return vals
 
 
+def _bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in ("true", "yes"):
+        return True
+    if word in ("false", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _flag(key: str | int) -> str:
+    return "--" + str(key).replace("_", "-")
+
+
 def _design_options(p: argparse.ArgumentParser, *, table: bool = False) -> None:
-    g = p.add_argument_group("design")
-    g.add_argument("--design", choices=DESIGNS + tuple(VARIANT_ALIASES), default="boin",
-                   help="design (default: boin); 3+3A and 3+3B name the 3+3 variant as the protocol does")
-    g.add_argument("--variant", choices=("A", "B"), default="A",
-                   help="3+3 variant: A escalation only (default), B Korn 1994 with de-escalation")
-    g.add_argument("--target", type=float, default=0.3, help="target DLT probability (default 0.3)")
+    none = argparse.SUPPRESS
+    g = p.add_argument_group("design (the keys of a protocol's escalation section)")
+    g.add_argument("--protocol", metavar="FILE",
+                   help="use the escalation section and dose levels of this protocol instead of the flags")
+    g.add_argument("--design", choices=DESIGNS, default=none,
+                   help=f"design (default {DEFAULT_DESIGN}); 3+3A escalates only, 3+3B may de-escalate")
+    g.add_argument("--target", type=float, default=none, help=f"target DLT probability (default {DEFAULT_TARGET})")
     g.add_argument("--doses", type=int, help="number of dose levels (default: from --truth or --skeleton)")
-    g.add_argument("--cohort-size", type=int, default=3, help="patients per cohort (default 3)")
-    g.add_argument("--cohorts", type=int, help="maximum number of cohorts (sample size = cohorts x cohort size)")
-    g.add_argument("--max-n", type=int,
-                   help="largest n in the table" if table else "maximum sample size (instead of --cohorts)")
-    g.add_argument("--start-dose", type=int, default=1, help="starting dose level (default 1)")
-    g.add_argument("--n-earlystop", type=int,
+    g.add_argument("--cohort-size", type=int, default=none, help="patients per cohort (default 3)")
+    g.add_argument("--max-n", type=int, default=none,
+                   help="maximum sample size" + ("; also the largest n in the table (default 18)" if table else ""))
+    g.add_argument("--cohorts", type=int, default=none,
+                   help="maximum number of cohorts: --max-n = cohorts x cohort size (BOIN's ncohort)")
+    g.add_argument("--start-dose", type=int, default=none, help="starting dose level (default 1)")
+    g.add_argument("--n-earlystop", type=int, default=none,
                    help="stop when the design would stay at a dose that already has this many patients")
-    g.add_argument("--cutoff-eli", type=float, default=0.95, help="elimination certainty (default 0.95)")
+    g.add_argument("--elimination-cutoff", type=float, default=none,
+                   help="interval designs: eliminate a dose when P(DLT rate > target) exceeds this (default 0.95)")
     b = p.add_argument_group("BOIN")
-    b.add_argument("--p-saf", type=float, help="BOIN p.saf (default 0.6 x target)")
-    b.add_argument("--p-tox", type=float, help="BOIN p.tox (default 1.4 x target)")
-    b.add_argument("--extrasafe", action="store_true", help="BOIN extra safety stopping rule at dose 1")
-    b.add_argument("--offset", type=float, default=0.05, help="BOIN extrasafe offset (default 0.05)")
-    b.add_argument("--bound-mtd", action="store_true", help="BOIN boundMTD: MTD estimate must be below lambda_d")
+    b.add_argument("--p-saf", type=float, default=none, help="highest rate deemed too low (default 0.6 x target)")
+    b.add_argument("--p-tox", type=float, default=none, help="lowest rate deemed too toxic (default 1.4 x target)")
+    b.add_argument("--extrasafe", action="store_const", const=True, default=none,
+                   help="extra safety stopping rule at dose 1")
+    b.add_argument("--offset", type=float, default=none, help="extrasafe offset (default 0.05)")
+    b.add_argument("--bound-mtd", action="store_const", const=True, default=none,
+                   help="the MTD estimate must be below lambda_d")
     i = p.add_argument_group("mTPI-2, i3+3, Keyboard")
-    i.add_argument("--eps1", type=float, default=0.05, help="equivalence interval starts at target - eps1")
-    i.add_argument("--eps2", type=float, default=0.05, help="equivalence interval ends at target + eps2")
-    i.add_argument("--half-width", type=float, default=0.05, help="Keyboard: half-width of the target key")
+    i.add_argument("--epsilon1", type=float, default=none, help="equivalence interval starts at target - epsilon1")
+    i.add_argument("--epsilon2", type=float, default=none, help="equivalence interval ends at target + epsilon2")
+    i.add_argument("--key-width", type=float, default=none,
+                   help="Keyboard: full width of the target key, centred on the target (default 0.1)")
     c = p.add_argument_group("CRM")
-    c.add_argument("--skeleton", type=_floats, help="CRM skeleton, e.g. 0.05,0.12,0.25,0.40,0.55 "
-                   "(default: dfcrm getprior(0.05, target, middle dose, doses))")
-    c.add_argument("--model", choices=("empiric", "logistic"), default="empiric", help="CRM working model")
-    c.add_argument("--intcpt", type=float, default=3.0, help="CRM logistic intercept (default 3)")
-    c.add_argument("--scale", type=float, default=math.sqrt(1.34), help="CRM prior SD (default sqrt(1.34))")
-    c.add_argument("--unrestricted", action="store_true",
-                   help="CRM: allow dose skipping and incoherent escalation (dfcrm restrict = FALSE)")
-    c.add_argument("--tox-stop", type=float, metavar="CERTAINTY",
-                   help="CRM: stop when P(DLT rate at dose 1 > target) exceeds this")
+    c.add_argument("--skeleton", type=_floats, default=none, help="prior DLT probabilities, e.g. "
+                   "0.05,0.12,0.25,0.40,0.55 (default: dfcrm getprior(0.05, target, middle dose, doses))")
+    c.add_argument("--model", choices=("empiric", "logistic"), default=none, help="working model (default empiric)")
+    c.add_argument("--intercept", type=float, default=none, help="logistic model intercept (default 3)")
+    c.add_argument("--prior-variance", type=float, default=none,
+                   help="variance of the normal prior of the log-slope (default 1.34; dfcrm's scale is its root)")
+    c.add_argument("--no-skipping", type=_bool, default=none, metavar="true|false",
+                   help="never skip an untried dose when escalating (default true)")
+    c.add_argument("--coherent", type=_bool, default=none, metavar="true|false",
+                   help="never escalate right after a cohort with DLT rate >= target (default true)")
+    c.add_argument("--tox-certainty", type=float, default=none,
+                   help="stop with no MTD when P(DLT rate at dose 1 > tox threshold) exceeds this")
+    c.add_argument("--tox-threshold", type=float, default=none, help="threshold of --tox-certainty (default: target)")
+
+
+def _schema_error_text(exc: Any) -> str:
+    """Pydantic errors of the escalation schema, named by flag."""
+    parts = []
+    for err in exc.errors():
+        loc = [part for part in err["loc"] if part not in DESIGNS]
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            parts.append(f"{_flag(loc[-1])} is not a parameter of the {err['loc'][0]} design")
+        else:
+            got = "" if err["type"] in ("missing", "value_error") else f"; got {err['input']!r}"
+            if len(loc) == 2 and isinstance(loc[1], int):
+                parts.append(f"{_flag(loc[0])} value {loc[1] + 1}: {msg}{got}")
+            elif loc:
+                parts.append(f"{_flag(loc[0])}: {msg}{got}")
+            else:
+                parts.append(msg)
+    return "; ".join(parts)
 
 
 def build_design(args: argparse.Namespace, n_doses: int | None = None) -> Design:
-    from celltrial.escalation import designs as ds
+    """The design the flags (or ``--protocol FILE``) declare, built by ``design_for``."""
+    from pydantic import TypeAdapter, ValidationError
 
-    k = args.doses or (len(args.skeleton) if getattr(args, "skeleton", None) else None) or n_doses
-    if k is None:
-        raise CommandError("give --doses (or --truth / --skeleton to imply it)")
-    max_n = None
-    if args.cohorts is not None:
-        max_n = args.cohorts * args.cohort_size
-    if getattr(args, "max_n", None) is not None and args.command_name != "table":
-        max_n = args.max_n
-    d: Design
-    if args.design in VARIANT_ALIASES:
-        args.design, args.variant = "3+3", VARIANT_ALIASES[args.design]
+    from celltrial.escalation import designs as ds
+    from celltrial.escalation.protocol_design import ProtocolDesignError, design_for
+    from celltrial.study.protocol import ProtocolError, load_protocol, schema
+
+    given = {key: getattr(args, key) for key in PARAMETERS if hasattr(args, key)}
+    limited = True
+    if getattr(args, "protocol", None):
+        extra = sorted(_flag(key) for key in (*given, "design", "cohorts") if hasattr(args, key))
+        if args.doses is not None:
+            extra.append("--doses")
+        if extra:
+            raise CommandError(f"--protocol declares the design; drop {', '.join(extra)}")
+        try:
+            protocol = load_protocol(args.protocol)
+        except ProtocolError as exc:
+            raise CommandError("; ".join(str(issue) for issue in exc.issues)) from None
+        escalation: Any = protocol.escalation
+        levels: list[Any] = list(protocol.dose_levels)
+        where = f"{args.protocol}: "
+    else:
+        name = getattr(args, "design", DEFAULT_DESIGN)
+        skeleton = given.get("skeleton")
+        k = args.doses or (len(skeleton) if skeleton else None) or n_doses
+        if k is None:
+            raise CommandError("give --doses (or --truth / --skeleton to imply it)")
+        if k < 1:
+            raise CommandError(f"--doses must be at least 1; got {k}")
+        if hasattr(args, "cohorts"):
+            if "max_n" in given:
+                raise CommandError("give --cohorts or --max-n, not both")
+            given["max_n"] = args.cohorts * given.get("cohort_size", 3)
+        if "max_n" not in given:
+            limited = False
+            given["max_n"] = _NO_LIMIT
+        given.setdefault("target", DEFAULT_TARGET)
+        given["start_dose"] = str(given.get("start_dose", 1))
+        if name == "crm" and skeleton is None:
+            try:
+                given["skeleton"] = ds.getprior(0.05, given["target"], (k + 1) // 2, k)
+            except ValueError as exc:
+                raise CommandError(f"default skeleton: {exc}") from None
+        try:
+            escalation = TypeAdapter(schema.EscalationDesign).validate_python({"design": name, **given})
+        except ValidationError as exc:
+            raise CommandError(_schema_error_text(exc)) from None
+        levels = [str(j) for j in range(1, k + 1)]
+        where = ""
     try:
-        if args.design == "3+3":
-            d = ds.three_plus_three(k, args.variant, target=args.target)
-        elif args.design == "crm":
-            sk = args.skeleton or ds.getprior(0.05, args.target, (k + 1) // 2, k)
-            if len(sk) != k:
-                raise CommandError(f"--skeleton has {len(sk)} values for {k} doses")
-            c = ds.crm(sk, args.target, model=args.model, intcpt=args.intcpt, scale=args.scale,
-                       cohort_size=args.cohort_size, max_n=max_n)
-            if args.unrestricted:
-                c = c.unrestricted()
-            if args.tox_stop is not None:
-                c = c.stop_when_too_toxic(args.tox_stop)
-            d = c
-        else:
-            common: dict[str, Any] = {"cohort_size": args.cohort_size, "max_n": max_n, "cutoff_eli": args.cutoff_eli}
-            if args.design == "boin":
-                d = ds.boin(args.target, k, p_saf=args.p_saf, p_tox=args.p_tox, extrasafe=args.extrasafe,
-                            offset=args.offset, bound_mtd=args.bound_mtd, **common)
-            elif args.design == "mtpi2":
-                d = ds.mtpi2(args.target, k, eps1=args.eps1, eps2=args.eps2, **common)
-            elif args.design == "i3+3":
-                d = ds.i3plus3(args.target, k, eps1=args.eps1, eps2=args.eps2, **common)
-            else:
-                d = ds.keyboard(args.target, k, half_width=args.half_width, **common)
-        if args.start_dose != 1:
-            d = d.start_at(args.start_dose)
-        if args.n_earlystop is not None:
-            d = d.stop_when_n_at_dose(args.n_earlystop)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
-    return d
+        design = design_for(escalation, dose_levels=levels)
+    except ProtocolDesignError as exc:
+        if where:
+            raise CommandError(f"{where}{exc}") from None
+        key = exc.path[-1]
+        raise CommandError(exc.message if key == "escalation" else f"{_flag(key)}: {exc.message}") from None
+    if not limited and not isinstance(design, ds.ThreePlusThree):
+        design = dataclasses.replace(design, max_n=None)  # the 3+3 keeps its own 6 per dose
+    return design
 
 
 # ---- output helpers ---------------------------------------------------------------------------------------
@@ -148,20 +222,29 @@ def emit_csv(headers: list[str], rows: list[list[Any]]) -> None:
 
 
 def _describe(d) -> str:
-    from celltrial.escalation.designs import CRM, ThreePlusThree
+    from celltrial.escalation.designs import CRM, DFCRM_PRIOR_VARIANCE, ThreePlusThree
 
     parts = [d.name, f"target {d.target:g}", f"{d.n_doses} doses"]
     if not isinstance(d, ThreePlusThree):
         parts.append(f"cohorts of {d.cohort_size}")
         if d.max_n:
             parts.append(f"max {d.max_n} patients")
-    if d.n_stop:
-        parts.append(f"stop at {d.n_stop} on a dose")
+    if d.n_earlystop:
+        parts.append(f"stop at {d.n_earlystop} on a dose")
     if d.start_dose != 1:
         parts.append(f"start at dose {d.start_dose}")
     if isinstance(d, CRM):
         parts.append("skeleton " + " ".join(f"{v:.3f}" for v in d.skeleton))
-        parts.append("no skipping, coherent" if d.no_skip and d.coherent else "unrestricted")
+        parts.append("no skipping, coherent" if d.no_skipping and d.coherent else
+                     "unrestricted" if not (d.no_skipping or d.coherent) else
+                     "no skipping" if d.no_skipping else "dose skipping allowed, coherent")
+        if d.model == "logistic" and d.intercept != 3.0:
+            parts.append(f"intercept {d.intercept:g}")
+        if d.prior_variance != DFCRM_PRIOR_VARIANCE:
+            parts.append(f"prior variance {d.prior_variance:g}")
+        if d.tox_certainty is not None:
+            thr = d.target if d.tox_threshold is None else d.tox_threshold
+            parts.append(f"stop if P(DLT rate at dose 1 > {thr:g}) > {d.tox_certainty:g}")
     return ", ".join(parts)
 
 
@@ -172,10 +255,10 @@ def cmd_boundaries(args: argparse.Namespace) -> int:
     d = build_design(args, n_doses=1)
     if not isinstance(d, IntervalDesign):
         raise CommandError("boundaries apply to boin, mtpi2, i3+3 and keyboard (see `design table` for 3+3 and CRM)")
-    npts = d.max_n or (args.max_n or 10 * d.cohort_size)
+    npts = d.max_n or 10 * d.cohort_size
     ns = list(range(1, npts + 1)) if args.full else list(range(d.cohort_size, npts + 1, d.cohort_size))
-    if d.kind == "boin":
-        b = boin_boundaries(d.target, npts, p_saf=d.p_saf, p_tox=d.p_tox, cutoff_eli=d.cutoff_eli,
+    if d.design == "boin":
+        b = boin_boundaries(d.target, npts, p_saf=d.p_saf, p_tox=d.p_tox, elimination_cutoff=d.elimination_cutoff,
                             extrasafe=d.extrasafe, offset=d.offset)
         table = b.rows(ns)
         head = {"lambda_e": b.lambda_e, "lambda_d": b.lambda_d}
@@ -222,7 +305,7 @@ def cmd_table(args: argparse.Namespace) -> int:
             print(render(["next cohort", "DLTs", "then dose", "continue", "action"],
                          [list(r.values()) for r in paths]))
         return 0
-    max_n = args.max_n or d.max_n or 18
+    max_n = d.max_n or 18
     t = d.decision_table(max_n)
     ns = list(range(1, max_n + 1))
     grid = t.grid(ns)

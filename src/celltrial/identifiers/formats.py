@@ -26,10 +26,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from celltrial.core.errors import InputError
 from celltrial.identifiers.iso7064 import CheckCharacterError, mod37_2_check_character
 
 
-class IdentifierError(ValueError):
+class IdentifierError(InputError):
     """An identifier is malformed or its check character does not match; the message says what is wrong."""
 
 

@@ -23,6 +23,8 @@ single substitution, including one of the check character itself, is detected.
 
 from __future__ import annotations
 
+from celltrial.core.errors import InputError
+
 MOD37_2_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
 MOD11_2_ALPHABET = "0123456789X"
 
@@ -33,7 +35,7 @@ MOD37_2_PAYLOAD_CHARACTERS = frozenset(MOD37_2_ALPHABET[:36])
 ISBT128_BARCODE_CHECK_OFFSET = 60
 
 
-class CheckCharacterError(ValueError):
+class CheckCharacterError(InputError):
     """A string cannot be protected or checked: it contains characters outside the system's set."""
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import unicodedata
 
+from celltrial.core.errors import InputError
+
 
 class LogicError(Exception):
     """Base class of every error the expression language raises."""
 
 
-class LogicSyntaxError(LogicError, ValueError):
+class LogicSyntaxError(LogicError, InputError):
     """A mistake in the text of an expression, located to the character.
 
     ``position`` is the 0-based offset in ``source``; ``line`` and ``column``

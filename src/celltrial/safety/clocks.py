@@ -38,6 +38,8 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from celltrial.core.errors import InputError
+
 SITE_WINDOW = timedelta(hours=24)
 FATAL_DAYS = 7
 FOLLOW_UP_DAYS = 8
@@ -63,7 +65,7 @@ CITE_SITE = (
 )
 
 
-class ClockInputError(ValueError):
+class ClockInputError(InputError):
     """Dates or classification that cannot give a reporting clock; the message names the field."""
 
 

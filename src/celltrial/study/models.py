@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
-from celltrial.audit.models import AuditedModel
+from celltrial.core.models import TRIAL_WIDE, AuditedModel
 
 
 class ProtocolVersion(AuditedModel):
     """One loaded version of the protocol definition. Loading changed content makes version N+1."""
 
-    number = models.PositiveIntegerField(unique=True)
-    protocol_id = models.CharField(max_length=64)
-    version_label = models.CharField(max_length=64, blank=True)
-    content = models.JSONField()
-    content_hash = models.CharField(max_length=64)
-    source_name = models.CharField(max_length=255, blank=True)
+    number = models.PositiveIntegerField(_("version number"), unique=True)
+    protocol_id = models.CharField(_("protocol ID"), max_length=64)
+    version_label = models.CharField(_("protocol version"), max_length=64, blank=True)
+    content = models.JSONField(_("protocol definition"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    source_name = models.CharField(_("source file"), max_length=255, blank=True)
     loaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("loaded by"),
     )
 
-    class Meta:
+    site_path: ClassVar[str | None] = TRIAL_WIDE
+
+    class Meta(AuditedModel.Meta):
+        verbose_name = _("protocol version")
+        verbose_name_plural = _("protocol versions")
         ordering = ["-number"]
 
     def __str__(self) -> str:
@@ -41,17 +46,22 @@ class ProtocolVersion(AuditedModel):
 
 
 class Site(AuditedModel):
-    """A trial site. Declared by the protocol; activation is approved by an e-signature."""
+    """A trial site. Declared by the protocol; its details are kept here; activation is e-signed."""
 
-    code = models.CharField(max_length=32, unique=True)
-    name_en = models.CharField(max_length=200)
-    name_zh = models.CharField(max_length=200, blank=True)
-    country = models.CharField(max_length=2, blank=True)
-    timezone = models.CharField(max_length=64, default="Asia/Shanghai")
-    principal_investigator = models.CharField(max_length=200, blank=True)
-    active = models.BooleanField(default=True)
+    code = models.CharField(_("site code"), max_length=32, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    principal_investigator = models.CharField(_("principal investigator"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
 
-    class Meta:
+    site_path: ClassVar[str | None] = "code"
+    signature_meanings: ClassVar[tuple[str, ...]] = ("approved",)
+
+    class Meta(AuditedModel.Meta):
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -61,6 +71,3 @@ class Site(AuditedModel):
     def name(self) -> str:
         lang = (get_language() or "en").lower()
         return self.name_zh if lang.startswith("zh") and self.name_zh else self.name_en
-
-    def audit_site_code(self) -> str:
-        return self.code

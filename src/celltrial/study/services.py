@@ -1,19 +1,39 @@
-"""Study services: load a protocol as a new version, keep sites in step with it."""
+"""Study services: the named operations on protocol versions and sites.
+
+- :func:`load_protocol_file`: validate a protocol file and store it as version N+1 (unless unchanged);
+- :func:`load_default_protocol`: the shipped protocol, into an empty database only;
+- :data:`edit_site`: a site's details (name, principal investigator, time zone);
+- :func:`sign_site_activation`: the e-signed approval of a site's activation.
+
+Sites are declared by the protocol, which says which sites take part; their details then live on
+the site record. Loading a protocol creates the sites it adds and never overwrites a site's details.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
-from celltrial.accounts import permissions
-from celltrial.accounts.roles import PROTOCOL_LOAD
-from celltrial.audit import services as audit
-from celltrial.audit.services import Actor
+from celltrial.accounts import signatures
+from celltrial.accounts.models import Signature
+from celltrial.audit.operations import Create, Update
+from celltrial.core.actor import Actor
+from celltrial.core.errors import AccessDenied
 from celltrial.study.models import ProtocolVersion, Site
-from celltrial.study.protocol import Protocol, load_protocol
+from celltrial.study.permissions import PROTOCOL_LOAD, SITE_APPROVE, SITE_EDIT
+from celltrial.study.protocol import Protocol, default_protocol_path, load_protocol
+
+_create_version = Create("load_protocol", ProtocolVersion, permission=PROTOCOL_LOAD, fields=(
+    "number", "protocol_id", "version_label", "content", "content_hash", "source_name", "loaded_by"))
+add_site = Create("add_site", Site, permission=PROTOCOL_LOAD, fields=(
+    "code", "name_en", "name_zh", "country", "timezone", "principal_investigator"))
+
+SITE_EDITABLE = ("principal_investigator", "name_en", "name_zh", "timezone")
+edit_site = Update("edit_site", Site, permission=SITE_EDIT, fields=SITE_EDITABLE)
 
 
 @dataclass(frozen=True)
@@ -21,11 +41,16 @@ class LoadResult:
     version: ProtocolVersion
     created: bool
     sites_created: list[str]
-    sites_updated: list[str]
+    # Sites whose details in the file differ from the site record, which is kept as it is.
+    sites_differing: dict[str, list[str]] = field(default_factory=dict)
 
 
-def current_version() -> ProtocolVersion | None:
+def version_in_force() -> ProtocolVersion | None:
     return ProtocolVersion.objects.order_by("-number").first()
+
+
+def version_in_force_number() -> int | None:
+    return ProtocolVersion.objects.order_by("-number").values_list("number", flat=True).first()
 
 
 def load_protocol_file(actor: Actor, path: str | Path, *, reason: str = "") -> LoadResult:
@@ -33,12 +58,16 @@ def load_protocol_file(actor: Actor, path: str | Path, *, reason: str = "") -> L
 
     Raises ``celltrial.study.protocol.ProtocolError`` (every issue with file, line and field) for a bad file.
     """
-    if actor.user is not None and not permissions.has_perm(actor.user, PROTOCOL_LOAD):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(PROTOCOL_LOAD)
     protocol = load_protocol(Path(path))
     return store_protocol(actor, protocol, source_name=Path(path).name, reason=reason)
+
+
+def load_default_protocol(actor: Actor) -> LoadResult | None:
+    """The shipped protocol, loaded only into a database that has none: never replaces one in force."""
+    current = version_in_force()
+    if current is not None:
+        return None
+    return load_protocol_file(actor, default_protocol_path(), reason=gettext_noop("initial protocol"))
 
 
 def store_protocol(actor: Actor, protocol: Protocol, *, source_name: str = "", reason: str = "") -> LoadResult:
@@ -46,24 +75,24 @@ def store_protocol(actor: Actor, protocol: Protocol, *, source_name: str = "", r
     with transaction.atomic():
         latest = ProtocolVersion.objects.select_for_update().order_by("-number").first()
         if latest is not None and latest.content_hash == digest:
-            return LoadResult(latest, False, [], [])
-        version = audit.create(
+            return LoadResult(latest, False, [])
+        version = _create_version(
             actor,
-            ProtocolVersion,
             number=(latest.number + 1) if latest else 1,
             protocol_id=protocol.protocol.id,
             version_label=protocol.protocol.version.label,
             content=protocol.model_dump(mode="json", exclude_none=True),
             content_hash=digest,
-            source_name=source_name,
+            source_name=source_name[:255],
             loaded_by=actor.user,
-            reason=reason or ("initial protocol" if latest is None else "protocol amendment loaded"),
+            reason=reason or (gettext_noop("initial protocol") if latest is None
+                              else gettext_noop("protocol amendment loaded")),
         )
-        created, updated = _sync_sites(actor, protocol, version.number)
-    return LoadResult(version, True, created, updated)
+        created, differing = _add_declared_sites(actor, protocol)
+    return LoadResult(version, True, created, differing)
 
 
-def _site_fields(site: Any) -> dict[str, Any]:
+def _declared_fields(site: Any) -> dict[str, Any]:
     return {
         "name_en": site.name.en,
         "name_zh": site.name.zh or "",
@@ -73,17 +102,27 @@ def _site_fields(site: Any) -> dict[str, Any]:
     }
 
 
-def _sync_sites(actor: Actor, protocol: Protocol, number: int) -> tuple[list[str], list[str]]:
-    created, updated = [], []
+def _add_declared_sites(actor: Actor, protocol: Protocol) -> tuple[list[str], dict[str, list[str]]]:
+    created: list[str] = []
+    differing: dict[str, list[str]] = {}
     existing = {s.code: s for s in Site.objects.all()}
     for declared in protocol.sites:
-        fields = _site_fields(declared)
+        values = _declared_fields(declared)
         site = existing.get(declared.code)
         if site is None:
-            audit.create(actor, Site, code=declared.code, reason=f"declared by protocol version {number}", **fields)
+            add_site(actor, code=declared.code, reason=gettext_noop("declared by the protocol"), **values)
             created.append(declared.code)
-        elif any(getattr(site, k) != v for k, v in fields.items()):
-            audit.update(actor, site, fields, expected_version=site.version,
-                         reason=f"changed by protocol version {number}")
-            updated.append(declared.code)
-    return created, updated
+        else:
+            changed = [k for k, v in values.items() if getattr(site, k) != v]
+            if changed:
+                differing[declared.code] = changed
+    return created, differing
+
+
+def sign_site_activation(actor: Actor, site: Site, *, password: str, meaning: str, comment: str = "") -> Signature:
+    """Sign a site's activation: QA or an investigator of that site, re-entering the password."""
+    from celltrial.accounts.permissions import actor_may
+
+    if not actor_may(actor, SITE_APPROVE, site.code):
+        raise AccessDenied(SITE_APPROVE, site.code)
+    return signatures.sign(actor, site, password=password, meaning=meaning, comment=comment)

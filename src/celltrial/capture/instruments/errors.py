@@ -6,8 +6,10 @@ entered score) and the allowed range, so a coordinator can correct the entry wit
 
 from __future__ import annotations
 
+from celltrial.core.errors import InputError
 
-class InstrumentInputError(ValueError):
+
+class InstrumentInputError(InputError):
     """Input to an instrument scorer is invalid; the message says which field and what range."""
 
 

@@ -9,20 +9,27 @@ operating characteristics. Pure Python (NumPy/SciPy); no Django.
 
 from .base import Design, MTDSelection, Recommendation
 from .boundaries import BoinBoundaries, boin_boundaries, boin_lambdas
-from .crm import CRM, CRMModel, crm, dfcrm_crm, getprior
+from .crm import CRM, DFCRM_PRIOR_VARIANCE, CRMModel, crm, dfcrm_crm, dfcrm_scale, getprior
 from .exact import TerminalStates, exact_oc
 from .interval import IntervalDesign, boin, i3plus3, keyboard, mtpi2
 from .isotonic import isotonic_estimates, select_mtd, select_mtd_batch
 from .oc import OperatingCharacteristics
 from .outcomes import Cohort, counts, parse_outcomes
 from .simulate import TrialPath, simulate_oc, simulate_trial
-from .tables import DecisionTable
-from .threeplusthree import ThreePlusThree, enumerate_paths, storer_escalation_probability, three_plus_three
+from .tables import DecisionTable, keyboard_target_key
+from .threeplusthree import (
+    VARIANTS,
+    ThreePlusThree,
+    enumerate_paths,
+    storer_escalation_probability,
+    three_plus_three,
+)
 
 __all__ = [
-    "CRM", "BoinBoundaries", "CRMModel", "Cohort", "DecisionTable", "Design", "IntervalDesign", "MTDSelection",
-    "OperatingCharacteristics", "Recommendation", "TerminalStates", "ThreePlusThree", "TrialPath", "boin",
-    "boin_boundaries", "boin_lambdas", "counts", "crm", "dfcrm_crm", "enumerate_paths", "exact_oc", "getprior",
-    "i3plus3", "isotonic_estimates", "keyboard", "mtpi2", "parse_outcomes", "select_mtd", "select_mtd_batch",
-    "simulate_oc", "simulate_trial", "storer_escalation_probability", "three_plus_three",
+    "CRM", "DFCRM_PRIOR_VARIANCE", "VARIANTS", "BoinBoundaries", "CRMModel", "Cohort", "DecisionTable", "Design",
+    "IntervalDesign", "MTDSelection", "OperatingCharacteristics", "Recommendation", "TerminalStates",
+    "ThreePlusThree", "TrialPath", "boin", "boin_boundaries", "boin_lambdas", "counts", "crm", "dfcrm_crm",
+    "dfcrm_scale", "enumerate_paths", "exact_oc", "getprior", "i3plus3", "isotonic_estimates", "keyboard",
+    "keyboard_target_key", "mtpi2", "parse_outcomes", "select_mtd", "select_mtd_batch", "simulate_oc",
+    "simulate_trial", "storer_escalation_probability", "three_plus_three",
 ]

@@ -69,7 +69,8 @@ class Design:
     cohort_size: int = 3
     max_n: int | None = None
     start_dose: int = 1
-    n_stop: int | None = None  # stop when the next dose is the current one and it already has n_stop patients
+    # BOIN's n.earlystop: stop when the next dose would be the current one and it already has this many
+    n_earlystop: int | None = None
 
     def __post_init__(self) -> None:
         if self.n_doses < 1:
@@ -82,10 +83,19 @@ class Design:
             raise ValueError(f"start dose {self.start_dose} is not one of the doses 1..{self.n_doses}")
         if self.max_n is not None and self.max_n < 1:
             raise ValueError("the maximum sample size must be at least 1")
+        if self.n_earlystop is not None and self.n_earlystop < 1:
+            raise ValueError("n_earlystop must be at least 1")
 
     # ---- what subclasses provide -------------------------------------------------------------------------
     @property
+    def design(self) -> str:
+        """The design's identifier: the protocol's ``escalation.design`` value and the CLI's ``--design``
+        (``3+3A``, ``3+3B``, ``boin``, ``mtpi2``, ``i3+3``, ``keyboard``, ``crm``)."""
+        raise NotImplementedError
+
+    @property
     def name(self) -> str:
+        """The design's name as printed (``3+3A``, ``BOIN``, ``CRM (empiric)``, ...)."""
         raise NotImplementedError
 
     def rules(self) -> TrialRules:
@@ -113,9 +123,9 @@ class Design:
         return dataclasses.replace(self, max_n=int(n))
 
     def stop_when_n_at_dose(self, n: int) -> Design:
-        """Stop early when the design would stay at the current dose and it already has ``n`` patients
-        (BOIN's ``n.earlystop``)."""
-        return dataclasses.replace(self, n_stop=int(n))
+        """Sets ``n_earlystop`` (BOIN's ``n.earlystop``): stop early when the design would stay at the
+        current dose and it already has ``n`` patients."""
+        return dataclasses.replace(self, n_earlystop=int(n))
 
     def cohorts_of(self, size: int) -> Design:
         return dataclasses.replace(self, cohort_size=int(size))
@@ -123,8 +133,9 @@ class Design:
     def start_at(self, dose: int) -> Design:
         return dataclasses.replace(self, start_dose=int(dose))
 
-    def no_skipping(self) -> Design:
-        """Never skip an untried dose when escalating. Rule-based and interval designs never do."""
+    def dont_skip_doses(self) -> Design:
+        """Never skip an untried dose when escalating (sets ``no_skipping``; the R package escalation's
+        ``dont_skip_doses``). Rule-based and interval designs never skip."""
         return self
 
     def stop_when_too_toxic(self, certainty: float = 0.95, threshold: float | None = None) -> Design:
@@ -217,7 +228,8 @@ class Design:
 
     def describe(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.repr}
-        out["design"] = self.name
+        out["design"] = self.design
+        out["name"] = self.name
         return out
 
 

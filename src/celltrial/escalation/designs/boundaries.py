@@ -64,7 +64,7 @@ class BoinBoundaries:
     target: float
     p_saf: float
     p_tox: float
-    cutoff_eli: float
+    elimination_cutoff: float
     extrasafe: bool
     offset: float
     lambda_e: float
@@ -97,7 +97,7 @@ def boin_boundaries(
     *,
     p_saf: float | None = None,
     p_tox: float | None = None,
-    cutoff_eli: float = 0.95,
+    elimination_cutoff: float = 0.95,
     extrasafe: bool = False,
     offset: float = 0.05,
 ) -> BoinBoundaries:
@@ -111,7 +111,7 @@ def boin_boundaries(
     raw_d = lam_d * ns
     near = np.abs(raw_d - np.round(raw_d)) < 1e-12
     b_d = np.where(near, np.round(raw_d) + 1, np.ceil(raw_d)).astype(np.int64)
-    elim = elimination_counts(target, max_n, cutoff_eli)
+    elim = elimination_counts(target, max_n, elimination_cutoff)
     b_d = np.where((elim != NA) & (b_d > elim), elim, b_d)
-    stop = elimination_counts(target, max_n, cutoff_eli - offset) if extrasafe else np.full(max_n + 1, NA)
-    return BoinBoundaries(target, p1, p2, cutoff_eli, extrasafe, offset, lam_e, lam_d, b_e, b_d, elim, stop)
+    stop = elimination_counts(target, max_n, elimination_cutoff - offset) if extrasafe else np.full(max_n + 1, NA)
+    return BoinBoundaries(target, p1, p2, elimination_cutoff, extrasafe, offset, lam_e, lam_d, b_e, b_d, elim, stop)

@@ -1,7 +1,8 @@
 """The continual reassessment method with the semantics of R package dfcrm (Cheung; ``crm``, ``crmsim``).
 
-Working models: empiric F(d, a) = skeleton_d ^ exp(a); logistic F = expit(intcpt + exp(a) * x_d) with
-x_d = logit(skeleton_d) - intcpt. Prior a ~ N(0, scale^2), scale = sqrt(1.34). The estimate is the
+Working models: empiric F(d, a) = skeleton_d ^ exp(a); logistic F = expit(intercept + exp(a) * x_d) with
+x_d = logit(skeleton_d) - intercept. Prior a ~ N(0, prior_variance), prior_variance = 1.34 (dfcrm's
+``scale = sqrt(1.34)`` is the standard deviation of the same prior: see ``dfcrm_scale``). The estimate is the
 posterior mean of a (dfcrm integrates with R's ``integrate``); the DLT curve is the plug-in
 F(skeleton, a_hat). The recommended dose is the one with F closest to the target; the top dose if every
 F <= target, dose 1 if every F >= target. ``crmsim(restrict = TRUE)`` adds: never skip an untried dose
@@ -31,7 +32,21 @@ from .isotonic import NONE
 from .outcomes import Cohort, counts, parse_outcomes
 
 R_INTEGRATE_TOL = np.finfo(float).eps ** 0.25  # R integrate()'s default rel.tol (= abs.tol)
-DFCRM_SCALE = math.sqrt(1.34)  # dfcrm's prior SD of a
+DFCRM_PRIOR_VARIANCE = 1.34  # dfcrm's prior a ~ N(0, 1.34)
+
+
+def dfcrm_scale(prior_variance: float) -> float:
+    """dfcrm's ``scale`` for a prior variance: the prior's standard deviation, sqrt(prior_variance).
+
+    The one place the two units meet. dfcrm (Cheung; ``crm(..., scale = sqrt(1.34))``, man/crm.Rd:
+    "scale: standard deviation of the normal prior of the model parameter") states the prior of the
+    log-slope a as a standard deviation; celltrial states it, as Cheung's N(0, 1.34) does, as the
+    variance ``prior_variance`` in the protocol, the engine and the CLI. dfcrm's default is
+    ``dfcrm_scale(1.34) = 1.1576``.
+    """
+    if not (math.isfinite(prior_variance) and prior_variance > 0):
+        raise ValueError(f"the prior variance must be a positive number, got {prior_variance!r}")
+    return math.sqrt(prior_variance)
 
 
 def getprior(halfwidth: float, target: float, nu: int, nlevel: int) -> list[float]:
@@ -57,8 +72,8 @@ class CRMModel:
     skeleton: tuple[float, ...]
     target: float
     model: str = "empiric"
-    intcpt: float = 3.0
-    scale: float = math.sqrt(1.34)
+    intercept: float = 3.0
+    prior_variance: float = DFCRM_PRIOR_VARIANCE
     grid_points: int = 201  # trapezoid on [-10, 10]: 1e-14 from a 6401-point grid on 30-patient trials
     grid_limit: float = 10.0
     _grid: np.ndarray = field(init=False, repr=False, compare=False)
@@ -72,7 +87,7 @@ class CRMModel:
             raise ValueError("the skeleton must be strictly increasing probabilities in (0, 1)")
         if self.model not in ("empiric", "logistic"):
             raise ValueError("model must be 'empiric' or 'logistic'")
-        if self.model == "logistic" and not np.all(np.log(s / (1 - s)) - self.intcpt < 0):
+        if self.model == "logistic" and not np.all(np.log(s / (1 - s)) - self.intercept < 0):
             raise ValueError("intercept of the logistic model is too small: scaled doses > 0")
         g = np.linspace(-self.grid_limit, self.grid_limit, self.grid_points)
         object.__setattr__(self, "_grid", g)
@@ -81,11 +96,13 @@ class CRMModel:
             z = np.log(s)[:, None] * ea  # log F
             logp, logq = z, np.log(-np.expm1(z))
         else:
-            eta = self.intcpt + (np.log(s / (1 - s)) - self.intcpt)[:, None] * ea
+            eta = self.intercept + (np.log(s / (1 - s)) - self.intercept)[:, None] * ea
             logp, logq = -np.logaddexp(0, -eta), -np.logaddexp(0, eta)
         object.__setattr__(self, "_logp", logp)
         object.__setattr__(self, "_logq", logq)
-        object.__setattr__(self, "_logprior", -g**2 / (2 * self.scale**2))
+        if not (math.isfinite(self.prior_variance) and self.prior_variance > 0):
+            raise ValueError(f"the prior variance must be a positive number, got {self.prior_variance!r}")
+        object.__setattr__(self, "_logprior", -g**2 / (2 * self.prior_variance))
 
     @property
     def n_doses(self) -> int:
@@ -97,7 +114,7 @@ class CRMModel:
         s = np.asarray(self.skeleton)[None, :]
         if self.model == "empiric":
             return s ** np.exp(a)
-        return expit(self.intcpt + np.exp(a) * (np.log(s / (1 - s)) - self.intcpt))
+        return expit(self.intercept + np.exp(a) * (np.log(s / (1 - s)) - self.intercept))
 
     def posterior(self, n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Normalised posterior weights on the grid for each distinct row, and the row -> distinct map."""
@@ -138,10 +155,12 @@ class CRMModel:
         return np.einsum("ug,g->u", w, above.astype(float))[inv]
 
 
-def dfcrm_crm(prior, target, tox, level, *, model="empiric", intcpt=3.0, scale=DFCRM_SCALE,
-              conf_level=0.90, tol=R_INTEGRATE_TOL) -> dict[str, Any]:
+def dfcrm_crm(prior, target, tox, level, *, model="empiric", intercept=3.0,
+              prior_variance=DFCRM_PRIOR_VARIANCE, conf_level=0.90, tol=R_INTEGRATE_TOL) -> dict[str, Any]:
     """A line-by-line transcription of dfcrm's ``crm()`` (method 'bayes'), integrating with QUADPACK
-    at R's default tolerance. The reference for the grid posterior; slow by design."""
+    at R's default tolerance. The reference for the grid posterior; slow by design. dfcrm's ``intcpt``
+    is ``intercept`` here and its ``scale`` is ``dfcrm_scale(prior_variance)``."""
+    scale = dfcrm_scale(prior_variance)
     prior = np.asarray(prior, dtype=float)
     y = np.asarray(tox, dtype=float)
     lev = np.asarray(level, dtype=int) - 1
@@ -153,12 +172,12 @@ def dfcrm_crm(prior, target, tox, level, *, model="empiric", intcpt=3.0, scale=D
                 f = x ** np.exp(a)
             return float(np.prod(f**y * (1 - f) ** (1 - y)))
     else:
-        dosescaled = np.log(prior / (1 - prior)) - intcpt
+        dosescaled = np.log(prior / (1 - prior)) - intercept
         x = dosescaled[lev]
 
         def lik(a):
             with np.errstate(over="ignore"):
-                psi = 1 / (1 + np.exp(-intcpt - np.exp(a) * x))
+                psi = 1 / (1 + np.exp(-intercept - np.exp(a) * x))
             return float(np.prod(psi**y * (1 - psi) ** (1 - y)))
 
     def h(a, power):
@@ -168,7 +187,7 @@ def dfcrm_crm(prior, target, tox, level, *, model="empiric", intcpt=3.0, scale=D
     den = integrate.quad(h, -np.inf, np.inf, args=(0,), **opts)[0]
     est = integrate.quad(h, -np.inf, np.inf, args=(1,), **opts)[0] / den
     e2 = integrate.quad(h, -np.inf, np.inf, args=(2,), **opts)[0] / den
-    m = CRMModel(tuple(prior), target, model, intcpt, scale, grid_points=3)
+    m = CRMModel(tuple(prior), target, model, intercept, prior_variance, grid_points=3)
     ptox = m.dose_curve(np.array([est]))[0]
     post_var = e2 - est**2
     crit = norm.ppf(0.5 + conf_level / 2)
@@ -200,13 +219,13 @@ class CRMRules:
     def transition(self, d, n, y, y_new, size):
         dsg = self.design
         rec = self.model.recommend(n, y)
-        if dsg.no_skip:
+        if dsg.no_skipping:
             rec = np.minimum(rec, d + 1)
         if dsg.coherent:
             rec = np.where(y_new / size >= dsg.target, np.minimum(rec, d), rec)
         stop_none = self._too_toxic(n, y)
-        if dsg.n_stop is not None:
-            stop_sel = (rec == d) & (n[np.arange(len(d)), d] >= dsg.n_stop) & ~stop_none
+        if dsg.n_earlystop is not None:
+            stop_sel = (rec == d) & (n[np.arange(len(d)), d] >= dsg.n_earlystop) & ~stop_none
         else:
             stop_sel = np.zeros(len(d), dtype=bool)
         return rec, stop_sel, stop_none
@@ -220,9 +239,9 @@ class CRMRules:
 class CRM(Design):
     skeleton: tuple[float, ...] = ()
     model: str = "empiric"
-    intcpt: float = 3.0
-    scale: float = math.sqrt(1.34)
-    no_skip: bool = True  # dfcrm crmsim restrict = TRUE
+    intercept: float = 3.0
+    prior_variance: float = DFCRM_PRIOR_VARIANCE
+    no_skipping: bool = True  # dfcrm crmsim restrict = TRUE
     coherent: bool = True
     tox_threshold: float | None = None
     tox_certainty: float | None = None
@@ -234,7 +253,12 @@ class CRM(Design):
         if len(self.skeleton) != self.n_doses:
             raise ValueError(f"the skeleton has {len(self.skeleton)} values for {self.n_doses} doses")
         object.__setattr__(self, "crm_model",
-                           CRMModel(tuple(self.skeleton), self.target, self.model, self.intcpt, self.scale))
+                           CRMModel(tuple(self.skeleton), self.target, self.model, self.intercept,
+                                    self.prior_variance))
+
+    @property
+    def design(self) -> str:
+        return "crm"
 
     @property
     def name(self) -> str:
@@ -243,12 +267,12 @@ class CRM(Design):
     def rules(self) -> TrialRules:
         return CRMRules(self)
 
-    def no_skipping(self) -> CRM:
-        return dataclasses.replace(self, no_skip=True)
+    def dont_skip_doses(self) -> CRM:
+        return dataclasses.replace(self, no_skipping=True)
 
     def unrestricted(self) -> CRM:
         """dfcrm crmsim(restrict = FALSE): dose skipping and incoherent escalation allowed."""
-        return dataclasses.replace(self, no_skip=False, coherent=False)
+        return dataclasses.replace(self, no_skipping=False, coherent=False)
 
     def stop_when_too_toxic(self, certainty: float = 0.9, threshold: float | None = None) -> CRM:
         """Stop with no MTD when P(DLT rate at dose 1 > threshold | data) > certainty (model posterior)."""

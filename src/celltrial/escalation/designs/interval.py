@@ -26,7 +26,7 @@ from .boundaries import NA, boin_boundaries, boin_lambdas, elimination_counts, p
 from .engine import TrialRules
 from .isotonic import NONE, _tail_table, isotonic_estimates, select_mtd, select_mtd_batch
 from .outcomes import Cohort, counts, parse_outcomes
-from .tables import DU, TABLE_BUILDERS, D, DecisionTable, E
+from .tables import DU, TABLE_BUILDERS, D, DecisionTable, E, keyboard_target_key
 
 _NAMES = {"boin": "BOIN", "mtpi2": "mTPI-2", "i3+3": "i3+3", "keyboard": "Keyboard"}
 
@@ -41,17 +41,17 @@ class TableRules:
         self._plan = design._plan() if design.max_n is not None else []
         self.codes = table.codes
         self.elim = table.eliminate
-        self.n_stop = design.n_stop
+        self.n_earlystop = design.n_earlystop
         self.design = design
         max_n = table.max_n
         if design.extrasafe:
-            elim_counts = elimination_counts(design.target, max_n, design.cutoff_eli)
+            elim_counts = elimination_counts(design.target, max_n, design.elimination_cutoff)
             ns = np.arange(max_n + 1)[:, None]
             ys = np.arange(max_n + 1)[None, :]
             with np.errstate(invalid="ignore"):
                 post = prob_above(design.target, np.minimum(ys, ns), ns)
             self.extrasafe_stop = (ns >= 3) & (ys <= ns) & (elim_counts[:, None] != NA) & (
-                post > design.cutoff_eli - design.offset)
+                post > design.elimination_cutoff - design.offset)
         else:
             self.extrasafe_stop = None
         self._es_select = None if design.extrasafe else np.zeros((1, 1), dtype=bool)
@@ -74,8 +74,8 @@ class TableRules:
         up = (code == E) & (d < self.n_doses - 1) & (d + 1 < first)
         down = ((code == D) | (code == DU)) & (d > 0)
         nxt = np.where(up, d + 1, np.where(down, d - 1, d))
-        if self.n_stop is not None:
-            stop_sel = (nd >= self.n_stop) & (nxt == d) & ~stop_none
+        if self.n_earlystop is not None:
+            stop_sel = (nd >= self.n_earlystop) & (nxt == d) & ~stop_none
         else:
             stop_sel = np.zeros(len(d), dtype=bool)
         return nxt, stop_sel, stop_none
@@ -83,44 +83,45 @@ class TableRules:
     def select(self, n, y):
         dsg = self.design
         if self._es_select is None:
-            self._es_select = _tail_table(dsg.target, self.elim.shape[0] - 1, dsg.cutoff_eli - dsg.offset)
-        return select_mtd_batch(n, y, dsg.target, cutoff_eli=dsg.cutoff_eli, extrasafe=dsg.extrasafe,
+            self._es_select = _tail_table(dsg.target, self.elim.shape[0] - 1, dsg.elimination_cutoff - dsg.offset)
+        return select_mtd_batch(n, y, dsg.target, elimination_cutoff=dsg.elimination_cutoff, extrasafe=dsg.extrasafe,
                                 offset=dsg.offset, bound_mtd=dsg.bound_mtd, lambda_d=dsg.lambdas[1],
                                 elim_table=self.elim, extrasafe_table=self._es_select)
 
 
 @dataclass(frozen=True)
 class IntervalDesign(Design):
-    kind: str = "boin"  # boin | mtpi2 | i3+3 | keyboard
-    cutoff_eli: float = 0.95
+    design: str = "boin"  # boin | mtpi2 | i3+3 | keyboard: the protocol's escalation.design
+    elimination_cutoff: float = 0.95
     # BOIN
     p_saf: float | None = None
     p_tox: float | None = None
     extrasafe: bool = False
     offset: float = 0.05
     bound_mtd: bool = False
-    # mTPI-2 and i3+3: equivalence interval [target - eps1, target + eps2]; Keyboard: half-width of a key
-    eps1: float = 0.05
-    eps2: float = 0.05
-    half_width: float = 0.05
+    # mTPI-2 and i3+3: equivalence interval [target - epsilon1, target + epsilon2]
+    epsilon1: float = 0.05
+    epsilon2: float = 0.05
+    # Keyboard: width of the target key (and of every key), centred on the target; see keyboard_target_key
+    key_width: float = 0.1
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.kind not in _NAMES:
-            raise ValueError(f"unknown interval design {self.kind!r}")
-        if not 0 < self.cutoff_eli < 1:
+        if self.design not in _NAMES:
+            raise ValueError(f"unknown interval design {self.design!r}")
+        if not 0 < self.elimination_cutoff < 1:
             raise ValueError("the elimination cutoff must lie strictly between 0 and 1")
-        if self.kind == "boin":
+        if self.design == "boin":
             boin_boundaries(self.target, 3, p_saf=self.p_saf, p_tox=self.p_tox, offset=self.offset)
-        elif self.kind in ("mtpi2", "i3+3"):
-            if not (0 < self.eps1 < self.target and 0 < self.eps2 < 1 - self.target):
+        elif self.design in ("mtpi2", "i3+3"):
+            if not (0 < self.epsilon1 < self.target and 0 < self.epsilon2 < 1 - self.target):
                 raise ValueError("the equivalence interval must lie inside (0, 1) around the target")
-        elif not 0 < self.half_width < min(self.target, 1 - self.target):
-            raise ValueError("the key half-width must be positive and keep the target key inside (0, 1)")
+        else:
+            keyboard_target_key(self.target, self.key_width)  # raises unless the key lies inside (0, 1)
 
     @property
     def name(self) -> str:
-        return _NAMES[self.kind]
+        return _NAMES[self.design]
 
     @property
     def lambdas(self) -> tuple[float, float]:
@@ -140,7 +141,7 @@ class IntervalDesign(Design):
         """Set the elimination certainty (BOIN's cutoff.eli); the threshold is the target."""
         if threshold is not None and abs(threshold - self.target) > 1e-12:
             raise ValueError(f"{self.name} eliminates doses more toxic than its target; threshold must be the target")
-        return dataclasses.replace(self, cutoff_eli=float(certainty))
+        return dataclasses.replace(self, elimination_cutoff=float(certainty))
 
     def admissible(self, n, y):
         table = self.decision_table(max(int(n.max()), 3))
@@ -157,7 +158,7 @@ class IntervalDesign(Design):
     def select(self, outcomes: str | list[Cohort]) -> MTDSelection:
         cohorts = parse_outcomes(outcomes, self.n_doses)
         n, y = counts(cohorts, self.n_doses)
-        m = select_mtd(n, y, self.target, cutoff_eli=self.cutoff_eli, extrasafe=self.extrasafe,
+        m = select_mtd(n, y, self.target, elimination_cutoff=self.elimination_cutoff, extrasafe=self.extrasafe,
                        offset=self.offset, bound_mtd=self.bound_mtd, lambda_d=self.lambdas[1])
         est = isotonic_estimates(n, y, self.target)
         rows = [dataclasses.asdict(e) for e in est]
@@ -178,36 +179,36 @@ _TABLE_CACHE: dict[tuple, DecisionTable] = {}
 
 
 def _table(design: IntervalDesign, max_n: int) -> DecisionTable:
-    key = (design.kind, design.target, max_n, design.cutoff_eli, design.p_saf, design.p_tox, design.eps1,
-           design.eps2, design.half_width)
+    key = (design.design, design.target, max_n, design.elimination_cutoff, design.p_saf, design.p_tox,
+           design.epsilon1, design.epsilon2, design.key_width)
     t = _TABLE_CACHE.get(key)
     if t is None:
-        t = TABLE_BUILDERS[design.kind](design.target, max_n, p_saf=design.p_saf, p_tox=design.p_tox,
-                                        cutoff_eli=design.cutoff_eli, eps1=design.eps1, eps2=design.eps2,
-                                        half_width=design.half_width)
+        t = TABLE_BUILDERS[design.design](design.target, max_n, p_saf=design.p_saf, p_tox=design.p_tox,
+                                          elimination_cutoff=design.elimination_cutoff, epsilon1=design.epsilon1,
+                                          epsilon2=design.epsilon2, key_width=design.key_width)
         _TABLE_CACHE[key] = t
     return t
 
 
 def boin(target: float, doses: int, *, cohort_size: int = 3, max_n: int | None = None, **kw) -> IntervalDesign:
-    """BOIN (Liu & Yuan 2015) as in R package BOIN 2.7.2. Extra options: p_saf, p_tox, cutoff_eli,
+    """BOIN (Liu & Yuan 2015) as in R package BOIN 2.7.2. Extra options: p_saf, p_tox, elimination_cutoff,
     extrasafe, offset, bound_mtd."""
-    return IntervalDesign(n_doses=doses, target=target, cohort_size=cohort_size, max_n=max_n, kind="boin", **kw)
+    return IntervalDesign(n_doses=doses, target=target, cohort_size=cohort_size, max_n=max_n, design="boin", **kw)
 
 
-def mtpi2(target: float, doses: int, *, eps1: float = 0.05, eps2: float = 0.05, cohort_size: int = 3,
+def mtpi2(target: float, doses: int, *, epsilon1: float = 0.05, epsilon2: float = 0.05, cohort_size: int = 3,
           max_n: int | None = None, **kw) -> IntervalDesign:
-    return IntervalDesign(n_doses=doses, target=target, cohort_size=cohort_size, max_n=max_n, kind="mtpi2",
-                          eps1=eps1, eps2=eps2, **kw)
+    return IntervalDesign(n_doses=doses, target=target, cohort_size=cohort_size, max_n=max_n, design="mtpi2",
+                          epsilon1=epsilon1, epsilon2=epsilon2, **kw)
 
 
-def i3plus3(target: float, doses: int, *, eps1: float = 0.05, eps2: float = 0.05, cohort_size: int = 3,
+def i3plus3(target: float, doses: int, *, epsilon1: float = 0.05, epsilon2: float = 0.05, cohort_size: int = 3,
             max_n: int | None = None, **kw) -> IntervalDesign:
-    return IntervalDesign(n_doses=doses, target=target, cohort_size=cohort_size, max_n=max_n, kind="i3+3",
-                          eps1=eps1, eps2=eps2, **kw)
+    return IntervalDesign(n_doses=doses, target=target, cohort_size=cohort_size, max_n=max_n, design="i3+3",
+                          epsilon1=epsilon1, epsilon2=epsilon2, **kw)
 
 
-def keyboard(target: float, doses: int, *, half_width: float = 0.05, cohort_size: int = 3,
+def keyboard(target: float, doses: int, *, key_width: float = 0.1, cohort_size: int = 3,
              max_n: int | None = None, **kw) -> IntervalDesign:
-    return IntervalDesign(n_doses=doses, target=target, cohort_size=cohort_size, max_n=max_n, kind="keyboard",
-                          half_width=half_width, **kw)
+    return IntervalDesign(n_doses=doses, target=target, cohort_size=cohort_size, max_n=max_n, design="keyboard",
+                          key_width=key_width, **kw)

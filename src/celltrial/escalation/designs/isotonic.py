@@ -59,7 +59,7 @@ def _weights(n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def select_mtd(
-    n, y, target: float, *, cutoff_eli: float = 0.95, extrasafe: bool = False, offset: float = 0.05,
+    n, y, target: float, *, elimination_cutoff: float = 0.95, extrasafe: bool = False, offset: float = 0.05,
     bound_mtd: bool = False, lambda_d: float | None = None,
 ) -> int:
     """One trial, a transcription of BOIN's ``select.mtd``: 0-based MTD or NONE."""
@@ -67,9 +67,9 @@ def select_mtd(
     y = np.asarray(y, dtype=float)
     k = len(n)
     elim = np.zeros(k, dtype=bool)
-    first = eliminated_from(n, y, target, cutoff_eli)
+    first = eliminated_from(n, y, target, elimination_cutoff)
     elim[first:] = True
-    if extrasafe and n[0] >= 3 and prob_above(target, y[0], n[0]) > cutoff_eli - offset:
+    if extrasafe and n[0] >= 3 and prob_above(target, y[0], n[0]) > elimination_cutoff - offset:
         elim[:] = True
     if elim[0] or n[~elim].sum() == 0:
         return NONE
@@ -110,7 +110,7 @@ def isotonic_fit_batch(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def select_mtd_batch(
-    n: np.ndarray, y: np.ndarray, target: float, *, cutoff_eli: float = 0.95, extrasafe: bool = False,
+    n: np.ndarray, y: np.ndarray, target: float, *, elimination_cutoff: float = 0.95, extrasafe: bool = False,
     offset: float = 0.05, bound_mtd: bool = False, lambda_d: float | None = None,
     elim_table: np.ndarray | None = None, extrasafe_table: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -123,9 +123,9 @@ def select_mtd_batch(
     k = n.shape[1]
     top = int(n.max()) if n.size else 0
     if elim_table is None or elim_table.shape[0] <= top:
-        elim_table = _tail_table(target, top, cutoff_eli)
+        elim_table = _tail_table(target, top, elimination_cutoff)
     if extrasafe and (extrasafe_table is None or extrasafe_table.shape[0] <= top):
-        extrasafe_table = _tail_table(target, top, cutoff_eli - offset)
+        extrasafe_table = _tail_table(target, top, elimination_cutoff - offset)
     hit = elim_table[n, y]
     first = np.where(hit.any(axis=1), hit.argmax(axis=1), k)
     adm = (n > 0) & (np.arange(k)[None, :] < first[:, None])

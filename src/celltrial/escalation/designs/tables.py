@@ -4,20 +4,22 @@ All interval designs reduce to such a table, so one simulator and one exact engi
 
 - BOIN: Liu & Yuan, JRSS-C 2015; semantics of R package BOIN 2.7.2 (see ``boundaries``).
 - mTPI-2: Guo W, Wang S-J, Yang S, Lynn H, Ji Y. Contemp Clin Trials 2017;58:23-33. The posterior
-  Beta(1 + y, 1 + n - y) is split into the equivalence interval [pT - eps1, pT + eps2] and intervals of
+  Beta(1 + y, 1 + n - y) is split into the equivalence interval [pT - epsilon1, pT + epsilon2] and intervals of
   the same width below and above it (the last one at each end may be shorter); the interval with the
   largest unit probability mass (probability / width) decides E, S or D.
 - i3+3: Liu M, Wang S-J, Ji Y. J Biopharm Stat 2020;30(2):294-304. E if y/n is below the EI, S if
   inside it; above it S if (y - 1)/n is below the EI, otherwise D.
-- Keyboard: Yan F, Mandrekar SJ, Yuan Y. Clin Cancer Res 2017;23:3994-4003. Equal-width keys around
-  the target key [pT - h, pT + h] (partial keys at 0 and 1 are dropped); the key with the largest
-  posterior probability ("strongest key") decides E, S or D.
+- Keyboard: Yan F, Mandrekar SJ, Yuan Y. Clin Cancer Res 2017;23:3994-4003. Keys of width ``key_width``
+  around the target key [pT - key_width / 2, pT + key_width / 2] (``keyboard_target_key``; partial keys
+  at 0 and 1 are dropped); the key with the largest posterior probability ("strongest key") decides E, S
+  or D.
 Every design shares the safety rule DU: with n >= 3 and P(p > pT | y, n) > cutoff (0.95) under a
 Beta(1, 1) prior, eliminate the dose and all higher doses and de-escalate.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,8 +85,8 @@ def _empty(max_n: int) -> np.ndarray:
     return np.full((max_n + 1, max_n + 1), -1, dtype=np.int8)
 
 
-def boin_table(target: float, max_n: int, *, p_saf=None, p_tox=None, cutoff_eli=0.95, **_) -> DecisionTable:
-    b = boin_boundaries(target, max_n, p_saf=p_saf, p_tox=p_tox, cutoff_eli=cutoff_eli)
+def boin_table(target: float, max_n: int, *, p_saf=None, p_tox=None, elimination_cutoff=0.95, **_) -> DecisionTable:
+    b = boin_boundaries(target, max_n, p_saf=p_saf, p_tox=p_tox, elimination_cutoff=elimination_cutoff)
     codes = _empty(max_n)
     elim = np.zeros_like(codes, dtype=bool)
     for n in range(1, max_n + 1):
@@ -102,10 +104,10 @@ def boin_table(target: float, max_n: int, *, p_saf=None, p_tox=None, cutoff_eli=
     return DecisionTable("BOIN", target, codes, elim, notes)
 
 
-def _interval_table(name: str, target: float, max_n: int, cutoff_eli: float, rule_row) -> DecisionTable:
+def _interval_table(name: str, target: float, max_n: int, elimination_cutoff: float, rule_row) -> DecisionTable:
     """``rule_row(n)`` gives the E/S/D codes for y = 0..n; the safety rule overrides them with DU."""
     codes = _empty(max_n)
-    elim = elimination_mask(target, max_n, cutoff_eli)
+    elim = elimination_mask(target, max_n, elimination_cutoff)
     for n in range(1, max_n + 1):
         codes[n, : n + 1] = np.where(elim[n, : n + 1], DU, rule_row(n))
     return DecisionTable(name, target, codes, elim)
@@ -140,11 +142,32 @@ def _partition(lo: float, hi: float, width: float, keep_partial: bool):
     return below, above
 
 
-def _key_rule(target: float, eps1: float, eps2: float, keep_partial: bool):
-    """Row rule of the interval designs: the interval (key) with the largest posterior probability per
-    unit width decides; ties go to escalation, then staying (as escalation's mTPI-2 selector)."""
-    lo, hi = max(target - eps1, 0.0), min(target + eps2, 1.0)
-    below, above = _partition(lo, hi, eps1 + eps2, keep_partial)
+def keyboard_target_key(target: float, key_width: float) -> tuple[float, float]:
+    """The Keyboard design's target key: the interval of width ``key_width`` centred on the target,
+    [target - key_width / 2, target + key_width / 2].
+
+    The one place where the key width is halved. Yan, Mandrekar & Yuan (Clin Cancer Res 2017;23:3994)
+    define the target key as the proper dosing interval around the target and tile (0, 1) with keys of
+    the same width; the R package Keyboard (``get.boundary.kb(target, ..., marginL = 0.05, marginR =
+    0.05)``) gives its lower and upper distances from the target, so its default key is 0.1 wide. The
+    protocol, the engine and the CLI all give the full width, ``key_width`` (default 0.1).
+    """
+    if not (math.isfinite(key_width) and key_width > 0):
+        raise ValueError(f"the key width must be a positive number, got {key_width!r}")
+    half = key_width / 2
+    lo, hi = target - half, target + half
+    if not (lo > 0 and hi < 1):
+        raise ValueError(f"a key {key_width:g} wide around the target {target:g} ([{lo:g}, {hi:g}]) "
+                         "must lie inside (0, 1)")
+    return lo, hi
+
+
+def _key_rule(lo: float, hi: float, width: float, keep_partial: bool):
+    """Row rule of the interval designs around the central interval [lo, hi], tiled with intervals of
+    ``width``: the interval (key) with the largest posterior probability per unit width decides; ties go
+    to escalation, then staying (as escalation's mTPI-2 selector)."""
+    lo, hi = max(lo, 0.0), min(hi, 1.0)
+    below, above = _partition(lo, hi, width, keep_partial)
     ivals = [*below, (lo, hi), *above]
     a = np.array([iv[0] for iv in ivals])
     b = np.array([iv[1] for iv in ivals])
@@ -160,28 +183,31 @@ def _key_rule(target: float, eps1: float, eps2: float, keep_partial: bool):
     return rule_row
 
 
-def mtpi2_table(target: float, max_n: int, *, eps1=0.05, eps2=0.05, cutoff_eli=0.95, **_) -> DecisionTable:
-    t = _interval_table("mTPI-2", target, max_n, cutoff_eli, _key_rule(target, eps1, eps2, keep_partial=True))
-    return DecisionTable(t.design, target, t.codes, t.eliminate,
-                         (f"equivalence interval [{target - eps1:g}, {target + eps2:g}]",))
+def mtpi2_table(target: float, max_n: int, *, epsilon1=0.05, epsilon2=0.05, elimination_cutoff=0.95,
+                **_) -> DecisionTable:
+    lo, hi = target - epsilon1, target + epsilon2
+    t = _interval_table("mTPI-2", target, max_n, elimination_cutoff,
+                        _key_rule(lo, hi, epsilon1 + epsilon2, keep_partial=True))
+    return DecisionTable(t.design, target, t.codes, t.eliminate, (f"equivalence interval [{lo:g}, {hi:g}]",))
 
 
-def keyboard_table(target: float, max_n: int, *, half_width=0.05, cutoff_eli=0.95, **_) -> DecisionTable:
-    t = _interval_table("Keyboard", target, max_n, cutoff_eli,
-                        _key_rule(target, half_width, half_width, keep_partial=False))
-    return DecisionTable(t.design, target, t.codes, t.eliminate,
-                         (f"target key [{target - half_width:g}, {target + half_width:g}]",))
+def keyboard_table(target: float, max_n: int, *, key_width=0.1, elimination_cutoff=0.95, **_) -> DecisionTable:
+    lo, hi = keyboard_target_key(target, key_width)
+    t = _interval_table("Keyboard", target, max_n, elimination_cutoff,
+                        _key_rule(lo, hi, key_width, keep_partial=False))
+    return DecisionTable(t.design, target, t.codes, t.eliminate, (f"target key [{lo:g}, {hi:g}]",))
 
 
-def i3plus3_table(target: float, max_n: int, *, eps1=0.05, eps2=0.05, cutoff_eli=0.95, **_) -> DecisionTable:
-    lo, hi = target - eps1, target + eps2
+def i3plus3_table(target: float, max_n: int, *, epsilon1=0.05, epsilon2=0.05, elimination_cutoff=0.95,
+                  **_) -> DecisionTable:
+    lo, hi = target - epsilon1, target + epsilon2
 
     def rule_row(n: int) -> np.ndarray:
         y = np.arange(n + 1)
         rate = y / n
         return np.where(rate < lo, E, np.where(rate <= hi, S, np.where((y - 1) / n < lo, S, D)))
 
-    t = _interval_table("i3+3", target, max_n, cutoff_eli, rule_row)
+    t = _interval_table("i3+3", target, max_n, elimination_cutoff, rule_row)
     return DecisionTable(t.design, target, t.codes, t.eliminate, (f"equivalence interval [{lo:g}, {hi:g}]",))
 
 

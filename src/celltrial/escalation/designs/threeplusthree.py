@@ -1,12 +1,14 @@
 """The classic 3+3 design in two named variants, with an exact enumeration of every trial path.
 
-Variant A (escalation only; Storer 1989 "standard"; R escalation ``get_three_plus_three`` default;
+The variants are named as the protocol names them (``escalation.design``): ``3+3A`` and ``3+3B``.
+
+3+3A (escalation only; Storer 1989 "standard"; R escalation ``get_three_plus_three`` default;
 bcrm ``threep3(esc.only = TRUE)``): treat 3 at the current dose.
 - 0/3: escalate; 1/3: treat 3 more at the same dose; >= 2/3: stop, MTD = next lower dose.
 - with 6: <= 1/6 escalate; >= 2/6 stop, MTD = next lower dose.
 - dose 1 too toxic (>= 2 DLTs): stop, no MTD.
 
-Variant B (Korn et al. 1994 with de-escalation; escalation ``allow_deescalate = TRUE``; bcrm
+3+3B (Korn et al. 1994 with de-escalation; escalation ``allow_deescalate = TRUE``; bcrm
 ``threep3(esc.only = FALSE)``): as A, but >= 2 DLTs at a dose de-escalate: if the lower dose already
 has 6 patients it is the MTD; otherwise 3 more are treated there, and <= 1/6 makes it the MTD while
 >= 2/6 de-escalates again.
@@ -28,7 +30,7 @@ from scipy.special import comb
 from scipy.stats import beta as beta_dist
 
 from .base import Design, MTDSelection, mtd_or_none
-from .engine import TrialRules
+from .engine import TrialRules, cohort_plan
 from .isotonic import NONE
 from .outcomes import Cohort, counts, parse_outcomes
 
@@ -38,7 +40,7 @@ class ThreePlusThreeRules:
         self.n_doses = design.n_doses
         self.start_dose = design.start_dose - 1
         self.target = design.target
-        self.variant = design.variant
+        self.variant = design.design
         self._plan = design._plan()
 
     def cohort_sizes(self) -> list[int]:
@@ -51,13 +53,16 @@ class ThreePlusThreeRules:
         above = n[rows, np.minimum(d + 1, k - 1)]
         desc = (d < k - 1) & (above > 0)  # back at a lower dose after a de-escalation (variant B)
         toxic = yd >= 2
-        stay = ~desc & ~toxic & (nd == 3) & (yd == 1)
+        # An MTD needs 6 patients (Korn et al. 1994): a lower dose reached by de-escalation with only 3
+        # (untreated before, when the trial started above dose 1) treats 3 more before it can be the MTD.
+        confirm = desc & ~toxic & (nd < 6)
+        stay = (~desc & ~toxic & (nd == 3) & (yd == 1)) | confirm
         esc = ~desc & ~toxic & ~stay
-        stop_sel = (esc & (d == k - 1)) | (desc & ~toxic)
+        stop_sel = (esc & (d == k - 1)) | (desc & ~toxic & (nd >= 6))
         stop_none = toxic & (d == 0)
         nxt = np.where(esc & (d < k - 1), d + 1, d)
         lower = toxic & (d > 0)
-        if self.variant == "A":
+        if self.variant == "3+3A":
             stop_sel |= lower
         else:
             full = n[rows, np.maximum(d - 1, 0)] >= 6
@@ -82,27 +87,35 @@ def select_3p3(n: np.ndarray, y: np.ndarray) -> np.ndarray:
     return mtd if np.ndim(n) == 2 else mtd[0]
 
 
+VARIANTS = ("3+3A", "3+3B")
+
+
 @dataclass(frozen=True)
 class ThreePlusThree(Design):
-    variant: str = "A"
+    design: str = "3+3A"  # 3+3A | 3+3B: the protocol's escalation.design
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.variant not in ("A", "B"):
-            raise ValueError("3+3 variant must be 'A' (escalation only) or 'B' (Korn 1994, de-escalation)")
+        if self.design not in VARIANTS:
+            raise ValueError(f"unknown 3+3 variant {self.design!r}: use 3+3A (escalation only) or 3+3B "
+                             "(Korn et al. 1994, with de-escalation)")
         if self.cohort_size != 3:
             raise ValueError("the 3+3 design treats cohorts of 3")
 
     @property
     def name(self) -> str:
-        return f"3+3 variant {self.variant}"
+        return self.design
 
     def rules(self) -> TrialRules:
         return ThreePlusThreeRules(self)
 
     def _plan(self) -> list[int]:
-        # the rules end every 3+3 trial by its 2K-th cohort; one spare cohort keeps the engines from ever
-        # treating a cohort as "the last" (which would skip the rules' own stop, e.g. >= 2/6 at dose 1)
+        # The rules end every 3+3 trial by its 2K-th cohort (at most 6 patients per dose). One spare cohort
+        # keeps the engines from ever treating a cohort as "the last" (which would skip the rules' own stop,
+        # e.g. >= 2/6 at dose 1). A maximum sample size below 6K truncates the trial there: the cohort that
+        # reaches it is the last, and the MTD is chosen from the counts by the 3+3 rule.
+        if self.max_n is not None and self.max_n < 6 * self.n_doses:
+            return cohort_plan(3, self.max_n)
         return [3] * (2 * self.n_doses + 1)
 
     def stop_when_too_toxic(self, certainty: float = 0.95, threshold: float | None = None) -> Design:
@@ -115,7 +128,7 @@ class ThreePlusThree(Design):
         return np.arange(self.n_doses) < first
 
     def decision_table(self, max_n: int | None = None) -> list[dict[str, str]]:
-        lower = ("stop; MTD = next lower dose (none at dose 1)" if self.variant == "A" else
+        lower = ("stop; MTD = next lower dose (none at dose 1)" if self.design == "3+3A" else
                  "de-escalate: MTD = lower dose if it has 6, else treat 3 more there (stop at dose 1: no MTD)")
         rows = [
             {"patients": "3", "dlts": "0", "decision": "escalate (at the top dose: stop, MTD = top dose)"},
@@ -124,7 +137,7 @@ class ThreePlusThree(Design):
             {"patients": "6", "dlts": "<=1", "decision": "escalate (at the top dose: stop, MTD = top dose)"},
             {"patients": "6", "dlts": ">=2", "decision": lower},
         ]
-        if self.variant == "B":
+        if self.design == "3+3B":
             rows.append({"patients": "6 after de-escalation", "dlts": "<=1", "decision": "stop; MTD = this dose"})
             rows.append({"patients": "6 after de-escalation", "dlts": ">=2", "decision": "de-escalate again"})
         return rows
@@ -156,9 +169,9 @@ class ThreePlusThree(Design):
         return MTDSelection(mtd_or_none(m), reason, rows, "3+3 rule (observed rate, Clopper-Pearson 95% CI)")
 
 
-def three_plus_three(doses: int, variant: str = "A", *, target: float = 0.3) -> ThreePlusThree:
-    """3+3, variant A or B; ``target`` is only used to report patients treated above the MTD."""
-    return ThreePlusThree(n_doses=doses, target=target, cohort_size=3, max_n=6 * doses, variant=variant)
+def three_plus_three(doses: int, design: str = "3+3A", *, target: float = 0.3) -> ThreePlusThree:
+    """3+3, ``design`` 3+3A or 3+3B; ``target`` is only used to report patients treated above the MTD."""
+    return ThreePlusThree(n_doses=doses, target=target, cohort_size=3, max_n=6 * doses, design=design)
 
 
 @dataclass(frozen=True)
@@ -168,10 +181,12 @@ class Path:
     coef: float
 
 
-def enumerate_paths(n_doses: int, variant: str = "A") -> list[Path]:
+def enumerate_paths(n_doses: int, design: str = "3+3A") -> list[Path]:
     """Every 3+3 trial path, by a plain recursion written independently of the vectorised rules
     (bcrm's ``threep3`` does the same). Each path's probability is
     coef * prod over cohorts p_d^t (1 - p_d)^(3 - t)."""
+    if design not in VARIANTS:
+        raise ValueError(f"unknown 3+3 variant {design!r}: use 3+3A or 3+3B")
     out: list[Path] = []
     k = n_doses
 
@@ -186,7 +201,7 @@ def enumerate_paths(n_doses: int, variant: str = "A") -> list[Path]:
             if y2[d] >= 2:  # too toxic
                 if d == 0:
                     out.append(Path(h2, NONE, c2))
-                elif variant == "A" or n2[d - 1] == 6:
+                elif design == "3+3A" or n2[d - 1] == 6:
                     out.append(Path(h2, d - 1, c2))
                 else:
                     walk(d - 1, n2, y2, h2, c2)

@@ -9,15 +9,20 @@ missing; otherwise ELIGIBLE. The rule set (age band, markers, result vocabulary)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from celltrial.product.rules._loading import read_mapping
-from celltrial.product.rules.errors import RuleInputError, SpecificationError
+from pydantic import Field, StrictBool, model_validator
+
+from celltrial.product.rules._loading import read_mapping, read_rule_file, validate_rules
+from celltrial.product.rules._schema import Code, StrictModel, Text
+from celltrial.product.rules.errors import RuleInputError
+from celltrial.product.rules.numbers import number
+from celltrial.study.protocol.sourcemap import SourceMap
 
 DEFAULT_DONOR_RULES_FILE = "donor-eligibility-v1.yaml"
 
@@ -132,50 +137,84 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("_", " ").replace("-", " ").split()).casefold()
 
 
-def _string_set(data: Mapping[str, Any], key: str) -> frozenset[str]:
-    raw = data.get(key)
-    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
-        raise SpecificationError(f"donor rules: '{key}' must be a non-empty list of result words")
-    return frozenset(_norm(str(v)) for v in raw)
+Years = Annotated[int, number(unit="years", ge=0, le=120, whole=True)]
 
 
-def donor_rules_from_mapping(data: Mapping[str, Any]) -> DonorRuleSet:
-    age = data.get("age_years")
-    if not isinstance(age, Mapping) or not all(isinstance(age.get(k), int) for k in ("min", "max")):
-        raise SpecificationError("donor rules: 'age_years' must give whole-year 'min' and 'max'")
-    if age["min"] > age["max"]:
-        raise SpecificationError(f"donor rules: age min {age['min']} is above max {age['max']}")
-    markers = []
-    for item in data.get("markers") or []:
-        if not isinstance(item, Mapping) or "code" not in item:
-            raise SpecificationError(f"donor rules: each marker needs a 'code', got {item!r}")
-        markers.append(MarkerRule(str(item["code"]), str(item.get("name", item["code"])), bool(item.get("decides", True))))
-    history = []
-    for item in data.get("history") or []:
-        if not isinstance(item, Mapping) or "code" not in item:
-            raise SpecificationError(f"donor rules: each history question needs a 'code', got {item!r}")
-        history.append(HistoryQuestion(str(item["code"]), str(item.get("question", item["code"]))))
-    if not markers:
-        raise SpecificationError("donor rules: 'markers' must list at least one infectious-disease marker")
-    vocab = [_string_set(data, k) for k in ("negative_results", "positive_results", "indeterminate_results")]
-    if vocab[0] & (vocab[1] | vocab[2]) or vocab[1] & vocab[2]:
-        raise SpecificationError("donor rules: a result word cannot be both negative, positive and indeterminate")
-    return DonorRuleSet(
-        id=str(data.get("id", "")),
-        version=str(data.get("version", "")),
-        title=str(data.get("title", "")),
-        min_age_years=age["min"],
-        max_age_years=age["max"],
-        markers=tuple(markers),
-        history=tuple(history),
-        negative_results=vocab[0],
-        positive_results=vocab[1],
-        indeterminate_results=vocab[2],
-    )
+class AgeBand(StrictModel):
+    min: Years
+    max: Years
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AgeBand:
+        if self.min > self.max:
+            raise ValueError(f"age min {self.min} is above max {self.max}")
+        return self
+
+
+class MarkerEntry(StrictModel):
+    code: Code
+    name: Text | None = None
+    decides: StrictBool = True
+
+
+class HistoryEntry(StrictModel):
+    code: Code
+    question: Text | None = None
+
+
+class DonorRulesFile(StrictModel):
+    """A donor eligibility rule set file, as written (``specs/donor-eligibility-v1.yaml``)."""
+
+    id: Code
+    version: Code
+    title: Text = ""
+    status: Text = ""
+    age_years: AgeBand
+    negative_results: list[Code] = Field(min_length=1)
+    positive_results: list[Code] = Field(min_length=1)
+    indeterminate_results: list[Code] = Field(min_length=1)
+    markers: list[MarkerEntry] = Field(min_length=1, description="infectious-disease markers")
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DonorRulesFile:
+        words = (self.negative_results, self.positive_results, self.indeterminate_results)
+        negative, positive, indeterminate = (frozenset(_norm(w) for w in group) for group in words)
+        if negative & (positive | indeterminate) or positive & indeterminate:
+            raise ValueError("a result word cannot be both negative, positive and indeterminate")
+        codes_by_kind = (("marker", [m.code for m in self.markers]),
+                         ("history question", [h.code for h in self.history]))
+        for what, codes in codes_by_kind:
+            repeated = sorted({c for c in codes if codes.count(c) > 1})
+            if repeated:
+                raise ValueError(f"{what} codes must be unique, repeated: {', '.join(repeated)}")
+        return self
+
+    def to_rule_set(self) -> DonorRuleSet:
+        return DonorRuleSet(
+            id=self.id,
+            version=self.version,
+            title=self.title,
+            min_age_years=self.age_years.min,
+            max_age_years=self.age_years.max,
+            markers=tuple(MarkerRule(m.code, m.name or m.code, m.decides) for m in self.markers),
+            history=tuple(HistoryQuestion(h.code, h.question or h.code) for h in self.history),
+            negative_results=frozenset(_norm(w) for w in self.negative_results),
+            positive_results=frozenset(_norm(w) for w in self.positive_results),
+            indeterminate_results=frozenset(_norm(w) for w in self.indeterminate_results),
+        )
+
+
+def donor_rules_from_mapping(data: Mapping[str, Any], *, source: SourceMap | None = None) -> DonorRuleSet:
+    """Build a donor rule set from a parsed YAML/JSON mapping. Raises SpecificationError listing every
+    problem with its dotted field (and, given the file's ``source`` map, its file and line)."""
+    return validate_rules(DonorRulesFile, data, source, "donor rules").to_rule_set()
 
 
 def load_donor_rules(path: str | Path) -> DonorRuleSet:
-    return donor_rules_from_mapping(read_mapping(path, "donor rules"))
+    """Load a donor rule set from a YAML or JSON file; problems come with file:line."""
+    data, source = read_rule_file(path)
+    return donor_rules_from_mapping(data, source=source)
 
 
 def default_donor_rules() -> DonorRuleSet:

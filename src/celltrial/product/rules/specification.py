@@ -16,16 +16,19 @@ Changing a limit means a new file with a new ``version``; every evaluation recor
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from celltrial.product.rules._loading import read_mapping
-from celltrial.product.rules.errors import SpecificationError
+from pydantic import Field, StrictBool, model_validator
+
+from celltrial.product.rules._loading import read_rule_file, validate_rules
+from celltrial.product.rules._schema import Code, StrictModel, Text
+from celltrial.product.rules.numbers import number
+from celltrial.study.protocol.sourcemap import SourceMap
 
 DEFAULT_SPECIFICATION_FILE = "hbmmsc-release-v1.yaml"
 
@@ -118,105 +121,144 @@ class ReleaseSpecification:
         return frozenset(a for test in self.tests for a in test.analytes)
 
 
-def _text(data: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
-    value = data.get(key, default)
-    if value is None:
-        raise SpecificationError(f"{where}: '{key}' is required")
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise SpecificationError(f"{where}: '{key}' must be text, got {value!r}")
-    return str(value).strip()
+# ---------------------------------------------------------------- file format (pydantic schema)
 
 
-def _number(data: Mapping[str, Any], key: str, where: str) -> float:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise SpecificationError(f"{where}: '{key}' must be a number, got {value!r}")
-    return float(value)
+Limit = Annotated[float, number(ge=0)]  # QC results are never negative (see release._as_number)
+Fraction = Annotated[float, number(gt=0, lt=1, hint="a fraction: 0.2 = ±20%")]
 
 
-def _test_from_mapping(data: Any, index: int) -> SpecTest:
-    if not isinstance(data, Mapping):
-        raise SpecificationError(f"test #{index} must be a mapping, got {data!r}")
-    code = _text(data, "code", f"test #{index}")
-    where = f"test {code!r}"
-    try:
-        kind = TestKind(_text(data, "kind", where))
-    except ValueError as exc:
-        allowed = ", ".join(k.value for k in TestKind)
-        raise SpecificationError(f"{where}: 'kind' must be one of {allowed}") from exc
-    raw_analytes = data.get("analytes", [data["analyte"]] if "analyte" in data else None)
-    if not isinstance(raw_analytes, Sequence) or isinstance(raw_analytes, str) or not raw_analytes:
-        raise SpecificationError(f"{where}: give 'analyte' (one name) or 'analytes' (a list of names)")
-    analytes = tuple(str(a) for a in raw_analytes)
-    if kind is TestKind.EITHER_MARKER and len(analytes) < 2:
-        raise SpecificationError(f"{where}: an either_marker test needs at least two analytes")
-    if kind is not TestKind.EITHER_MARKER and len(analytes) != 1:
-        raise SpecificationError(f"{where}: a {kind.value} test reads exactly one analyte")
-    comparison = limit = tolerance = None
-    accepted: tuple[str, ...] = ()
-    if kind in (TestKind.NUMERIC, TestKind.EITHER_MARKER, TestKind.ENDOTOXIN_PER_KG):
-        raw_comparison = _text(data, "comparison", where, "<=" if kind is TestKind.ENDOTOXIN_PER_KG else None)
-        try:
-            comparison = Comparison(raw_comparison)
-        except ValueError as exc:
-            raise SpecificationError(f"{where}: 'comparison' must be one of >=, >, <=, <") from exc
-        limit = _number(data, "limit", where)
-    if kind is TestKind.CATEGORICAL:
-        raw = data.get("accepted")
-        if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
-            raise SpecificationError(f"{where}: 'accepted' must be a non-empty list of accepted results")
-        accepted = tuple(str(a) for a in raw)
-    if kind is TestKind.VIABLE_DOSE:
-        tolerance = _number(data, "tolerance", where)
-        if not 0 < tolerance < 1:
-            raise SpecificationError(f"{where}: 'tolerance' must be a fraction between 0 and 1 (0.2 = ±20%)")
-    required = data.get("required", True)
-    if not isinstance(required, bool):
-        raise SpecificationError(f"{where}: 'required' must be true or false")
+class _TestFields(StrictModel):
+    code: Code
+    name: Text | None = None
+    analyte: Code | None = None
+    analytes: list[Code] | None = None
+    unit: Text = ""
+    required: StrictBool = True
+    source: Text = ""
+
+    @model_validator(mode="after")
+    def _one_way_to_name_analytes(self) -> _TestFields:
+        if (self.analyte is None) == (self.analytes is None):
+            raise ValueError("give 'analyte' (one name) or 'analytes' (a list of names), not both or neither")
+        if self.analytes is not None and not self.analytes:
+            raise ValueError("'analytes' must list at least one name")
+        return self
+
+    @property
+    def analyte_names(self) -> tuple[str, ...]:
+        return (self.analyte,) if self.analyte is not None else tuple(self.analytes or ())
+
+
+class _SingleAnalyte(_TestFields):
+    @model_validator(mode="after")
+    def _exactly_one(self) -> _SingleAnalyte:
+        if len(self.analyte_names) != 1:
+            raise ValueError(f"a {getattr(self, 'kind', '')} test reads exactly one analyte")
+        return self
+
+
+class _Limited(_TestFields):
+    limit: Limit
+
+    @model_validator(mode="after")
+    def _percent_is_at_most_100(self) -> _Limited:
+        if self.unit == "%" and self.limit > 100:
+            raise ValueError(f"a limit in % cannot exceed 100; got {self.limit:g}")
+        return self
+
+
+class NumericTestSpec(_Limited, _SingleAnalyte):
+    kind: Literal["numeric"]
+    comparison: Comparison
+
+
+class EitherMarkerTestSpec(_Limited):
+    kind: Literal["either_marker"]
+    comparison: Comparison
+
+    @model_validator(mode="after")
+    def _a_pair_at_least(self) -> EitherMarkerTestSpec:
+        if len(self.analyte_names) < 2:
+            raise ValueError("an either_marker test needs at least two analytes")
+        return self
+
+
+class CategoricalTestSpec(_SingleAnalyte):
+    kind: Literal["categorical"]
+    accepted: list[Code] = Field(min_length=1, description="the accepted results")
+
+
+class ViableDoseTestSpec(_SingleAnalyte):
+    kind: Literal["viable_dose"]
+    tolerance: Fraction = Field(description="allowed deviation as a fraction: 0.2 = ±20 %")
+
+
+class EndotoxinPerKgTestSpec(_Limited, _SingleAnalyte):
+    kind: Literal["endotoxin_per_kg"]
+    comparison: Comparison = Comparison.AT_MOST
+
+
+AnyTestSpec = Annotated[
+    NumericTestSpec | EitherMarkerTestSpec | CategoricalTestSpec | ViableDoseTestSpec | EndotoxinPerKgTestSpec,
+    Field(discriminator="kind"),
+]
+
+
+class SpecificationFile(StrictModel):
+    """A release specification file, as written (docs/rules.md, "Release specifications as data")."""
+
+    id: Code
+    version: Code
+    title: Text = ""
+    product: Text = ""
+    status: Text = ""
+    weight_cap_kg: Annotated[float, number(unit="kg", gt=0, le=500)] | None = None
+    notes: Text = ""
+    tests: list[AnyTestSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> SpecificationFile:
+        codes = [t.code for t in self.tests]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"test codes must be unique, repeated: {', '.join(repeated)}")
+        return self
+
+    def to_specification(self) -> ReleaseSpecification:
+        return ReleaseSpecification(
+            id=self.id, version=self.version, title=self.title, product=self.product, status=self.status,
+            tests=tuple(_spec_test(t) for t in self.tests), weight_cap_kg=self.weight_cap_kg, notes=self.notes,
+        )
+
+
+def _spec_test(t: NumericTestSpec | EitherMarkerTestSpec | CategoricalTestSpec | ViableDoseTestSpec
+               | EndotoxinPerKgTestSpec) -> SpecTest:
     return SpecTest(
-        code=code,
-        name=_text(data, "name", where, code),
-        kind=kind,
-        analytes=analytes,
-        unit=_text(data, "unit", where, ""),
-        comparison=comparison,
-        limit=limit,
-        accepted=accepted,
-        tolerance_fraction=tolerance,
-        required=required,
-        source=_text(data, "source", where, ""),
+        code=t.code,
+        name=t.name or t.code,
+        kind=TestKind(t.kind),
+        analytes=t.analyte_names,
+        unit=t.unit,
+        comparison=getattr(t, "comparison", None),
+        limit=getattr(t, "limit", None),
+        accepted=tuple(getattr(t, "accepted", ())),
+        tolerance_fraction=getattr(t, "tolerance", None),
+        required=t.required,
+        source=t.source,
     )
 
 
-def specification_from_mapping(data: Mapping[str, Any]) -> ReleaseSpecification:
-    """Build a specification from a parsed YAML/JSON mapping, with a readable error for each mistake."""
-    where = "specification"
-    raw_tests = data.get("tests")
-    if not isinstance(raw_tests, Sequence) or isinstance(raw_tests, str) or not raw_tests:
-        raise SpecificationError("specification: 'tests' must be a non-empty list")
-    tests = tuple(_test_from_mapping(item, i) for i, item in enumerate(raw_tests, start=1))
-    codes = [t.code for t in tests]
-    duplicates = sorted({c for c in codes if codes.count(c) > 1})
-    if duplicates:
-        raise SpecificationError(f"specification: test codes must be unique, repeated: {', '.join(duplicates)}")
-    cap = data.get("weight_cap_kg")
-    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int | float) or cap <= 0):
-        raise SpecificationError(f"specification: 'weight_cap_kg' must be a positive number of kg, got {cap!r}")
-    return ReleaseSpecification(
-        id=_text(data, "id", where),
-        version=_text(data, "version", where),
-        title=_text(data, "title", where, ""),
-        product=_text(data, "product", where, ""),
-        status=_text(data, "status", where, ""),
-        tests=tests,
-        weight_cap_kg=None if cap is None else float(cap),
-        notes=_text(data, "notes", where, ""),
-    )
+def specification_from_mapping(data: Mapping[str, Any], *, source: SourceMap | None = None) -> ReleaseSpecification:
+    """Build a specification from a parsed YAML/JSON mapping. Raises SpecificationError listing every
+    problem with its dotted field (and, given the file's ``source`` map, its file and line)."""
+    return validate_rules(SpecificationFile, data, source, "specification").to_specification()
 
 
 def load_specification(path: str | Path) -> ReleaseSpecification:
-    """Load a release specification from a YAML or JSON file."""
-    return specification_from_mapping(read_mapping(path, "specification"))
+    """Load a release specification from a YAML or JSON file; problems come with file:line."""
+    data, source = read_rule_file(path)
+    return specification_from_mapping(data, source=source)
 
 
 def default_specification() -> ReleaseSpecification:

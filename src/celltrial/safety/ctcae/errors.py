@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from celltrial.core.errors import InputError
 
-class CtcaeInputError(ValueError):
+
+class CtcaeInputError(InputError):
     """Input that cannot be graded (unknown term or unit, missing reference range, bad number)."""
 
 

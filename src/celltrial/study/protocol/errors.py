@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from celltrial.core.errors import InputError
+from celltrial.study.protocol.limits import MAX_ISSUES_SHOWN
+
 Path_ = tuple[str | int, ...]
 
 
@@ -36,7 +39,7 @@ class Issue:
         return f"{where}: {field}: {self.message}"
 
 
-class ProtocolError(Exception):
+class ProtocolError(InputError):
     """A protocol definition that cannot be used; `.issues` lists every problem found."""
 
     def __init__(self, issues: Iterable[Issue]):
@@ -46,4 +49,8 @@ class ProtocolError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(str(i) for i in self.issues)
+        # A file of 100,000 bad entries must not print 100,000 lines: the first ones say what is wrong.
+        shown = [str(i) for i in self.issues[:MAX_ISSUES_SHOWN]]
+        if len(self.issues) > MAX_ISSUES_SHOWN:
+            shown.append(f"... and {len(self.issues) - MAX_ISSUES_SHOWN:,} more problems")
+        return "\n".join(shown)

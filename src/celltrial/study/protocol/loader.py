@@ -14,7 +14,9 @@ from pydantic_core import ErrorDetails
 
 from celltrial.study.protocol import validate
 from celltrial.study.protocol.errors import Issue, Path_, ProtocolError, dotted
+from celltrial.study.protocol.limits import ReadBudget
 from celltrial.study.protocol.redcap import read_redcap_csv
+from celltrial.study.protocol.safe_files import confined_path
 from celltrial.study.protocol.schema import Protocol
 from celltrial.study.protocol.sourcemap import SourceMap
 from celltrial.study.protocol.yaml_lines import YamlReadError, read_yaml
@@ -24,16 +26,21 @@ _FORM_OVERRIDE_KEYS = {"label", "instrument", "repeating"}
 
 
 def load_protocol(path: str | Path) -> Protocol:
-    """Read and validate a protocol; raises ProtocolError listing every issue (file:line: field: message)."""
+    """Read and validate a protocol; raises ProtocolError listing every issue (file:line: field: message).
+
+    The protocol and the files it includes are read within the limits of `limits.py`, and
+    includes must stay inside the protocol's folder.
+    """
     path = Path(path)
     display = str(path)
+    budget = ReadBudget()
     try:
-        data, smap = read_yaml(path, display)
+        data, smap = read_yaml(path, display, budget)
     except YamlReadError as exc:
         raise ProtocolError(exc.issues) from None
     issues: list[Issue] = []
     if isinstance(data, dict) and isinstance(data.get("forms"), list):
-        data["forms"] = _expand_forms(data["forms"], path.parent, smap, issues)
+        data["forms"] = _expand_forms(data["forms"], _Folder(path.parent, budget), smap, issues)
     if issues:
         # Do not validate a half-read dictionary: follow-on errors would only bury the real ones.
         raise ProtocolError(issues)
@@ -47,96 +54,129 @@ def load_protocol(path: str | Path) -> Protocol:
     return protocol
 
 
+class _Folder:
+    """The protocol's folder: included paths are written relative to it and must stay inside it."""
+
+    def __init__(self, base: Path, budget: ReadBudget):
+        self.base = base
+        self.budget = budget
+
+    def target(self, rel: Any, where: _Where, key: str, what: str, issues: list[Issue]) -> tuple[Path, str] | None:
+        """(the file to read, the name to show) for an include, or None after reporting why not."""
+        if not isinstance(rel, str) or not rel:
+            where.issue(issues, (key,), f"give the path of {what}")
+            return None
+        try:
+            target = confined_path(self.base, rel)
+        except ValueError as exc:
+            where.issue(issues, (key,), f"cannot include {_shown(rel)}: {exc}")
+            return None
+        display = str(self.base / rel)
+        if not target.exists():  # said at the include, where the coordinator mistyped it
+            where.issue(issues, (key,), f"file not found: {display}")
+            return None
+        return target, display
+
+
+class _Where:
+    """The source map of one part of the protocol (a `forms` entry), and that part's full path for messages."""
+
+    def __init__(self, smap: SourceMap, prefix: Path_):
+        self.smap = smap
+        self.prefix = prefix
+
+    def issue(self, issues: list[Issue], path: Path_, message: str) -> None:
+        origin = self.smap.locate(path)
+        issues.append(Issue(origin.file, origin.line, dotted((*self.prefix, *path)), message,
+                            csv_column=origin.csv_column))
+
+
 # --- forms: inline, `include:` YAML files, `redcap:` data dictionaries -------------------------------
 
 
-def _expand_forms(entries: list[Any], base: Path, smap: SourceMap, issues: list[Issue]) -> list[Any]:
+def _expand_forms(entries: list[Any], folder: _Folder, smap: SourceMap, issues: list[Issue]) -> list[Any]:
     """Replace `include:` and `redcap:` entries by the forms they hold, re-keying the source map."""
-    old = smap.subtree(())
+    entry_maps = smap.children(("forms",))
     smap.drop(("forms",))
     forms: list[Any] = []
     for index, entry in enumerate(entries):
-        entry_path: Path_ = ("forms", index)
+        where = _Where(entry_maps.get(index) or smap.subtree(("forms", index)), ("forms", index))
         if isinstance(entry, dict) and "include" in entry:
             if set(entry) != {"include"}:
-                _issue(issues, old, (*entry_path,), "an include entry takes only the key 'include'")
+                where.issue(issues, (), "an include entry takes only the key 'include'")
                 continue
-            forms_here = _include(entry["include"], base, old, entry_path, issues)
+            forms_here = _include(entry["include"], folder, where, issues)
         elif isinstance(entry, dict) and "redcap" in entry:
-            forms_here = _redcap(entry, base, old, entry_path, len(forms), issues)
+            forms_here = _redcap(entry, folder, where, len(forms), issues)
         else:
-            forms_here = [(entry, old.subtree(entry_path))]
+            forms_here = [(entry, where.smap)]
         for form, form_map in forms_here:
             smap.graft(("forms", len(forms)), form_map)
             forms.append(form)
     return forms
 
 
-def _include(rel: Any, base: Path, smap: SourceMap, entry_path: Path_,
-             issues: list[Issue]) -> list[tuple[Any, SourceMap]]:
-    if not isinstance(rel, str) or not rel:
-        _issue(issues, smap, (*entry_path, "include"), "give the path of a YAML form file")
+def _include(rel: Any, folder: _Folder, where: _Where, issues: list[Issue]) -> list[tuple[Any, SourceMap]]:
+    found = folder.target(rel, where, "include", "a YAML form file", issues)
+    if found is None:
         return []
-    target = base / rel
-    if not target.is_file():
-        _issue(issues, smap, (*entry_path, "include"), f"file not found: {target}")
-        return []
+    target, display = found
     try:
-        data, fmap = read_yaml(target, str(target))
+        data, fmap = read_yaml(target, display, folder.budget)
     except YamlReadError as exc:
         issues.extend(exc.issues)
         return []
     if isinstance(data, list):  # a file may hold several forms
-        return [(item, fmap.subtree((i,))) for i, item in enumerate(data)]
+        parts = fmap.children(())
+        return [(item, parts.get(i) or fmap.subtree((i,))) for i, item in enumerate(data)]
     return [(data, fmap)]
 
 
-def _redcap(entry: dict[str, Any], base: Path, smap: SourceMap, entry_path: Path_, first_index: int,
+def _redcap(entry: dict[str, Any], folder: _Folder, where: _Where, first_index: int,
             issues: list[Issue]) -> list[tuple[Any, SourceMap]]:
     for key in sorted(set(entry) - _REDCAP_ENTRY_KEYS):
-        _issue(issues, smap, (*entry_path, key), f"unknown key {key!r} in a redcap entry (redcap, forms)")
+        where.issue(issues, (key,), f"unknown key {key!r} in a redcap entry (redcap, forms)")
     rel = entry["redcap"]
-    if not isinstance(rel, str) or not rel:
-        _issue(issues, smap, (*entry_path, "redcap"), "give the path of a REDCap data-dictionary CSV")
+    found = folder.target(rel, where, "redcap", "a REDCap data-dictionary CSV", issues)
+    if found is None:
         return []
-    target = base / rel
-    if not target.is_file():
-        _issue(issues, smap, (*entry_path, "redcap"), f"file not found: {target}")
-        return []
-    csv_forms, file_issues = read_redcap_csv(target, str(target))
+    target, display = found
+    csv_forms, file_issues = read_redcap_csv(target, display, folder.budget)
     issues.extend(file_issues)
+    if not csv_forms and file_issues:
+        return []  # an unreadable file: "form 'x' is not in it" would only bury the reason
     overrides = entry.get("forms") or {}
     if not isinstance(overrides, dict):
-        _issue(issues, smap, (*entry_path, "forms"), "give form names mapped to label / instrument / repeating")
+        where.issue(issues, ("forms",), "give form names mapped to label / instrument / repeating")
         overrides = {}
+    override_maps = where.smap.children(("forms",))
     names = {f.data["name"] for f in csv_forms}
     for name in overrides:
         if name not in names:
-            _issue(issues, smap, (*entry_path, "forms", name), f"form {name!r} is not in {rel}")
+            where.issue(issues, ("forms", name), f"form {name!r} is not in {rel}")
     result = []
     for offset, csv_form in enumerate(csv_forms):
         for problem_path, message in csv_form.problems:
             origin = csv_form.source.locate(problem_path)
             issues.append(Issue(origin.file, origin.line, dotted(("forms", first_index + offset, *problem_path)),
                                 message, csv_column=origin.csv_column))
-        override = overrides.get(csv_form.data["name"])
+        name = csv_form.data["name"]
+        override = overrides.get(name)
         if isinstance(override, dict):
+            override_where = _Where(override_maps.get(name) or where.smap.subtree(("forms", name)),
+                                    (*where.prefix, "forms", name))
+            key_maps = override_where.smap.children(())
             for key, value in override.items():
-                opath = (*entry_path, "forms", csv_form.data["name"], key)
                 if key not in _FORM_OVERRIDE_KEYS:
-                    _issue(issues, smap, opath, f"unknown key {key!r} (label, instrument, repeating)")
+                    override_where.issue(issues, (key,), f"unknown key {key!r} (label, instrument, repeating)")
                     continue
                 csv_form.data[key] = value
-                csv_form.source.add((key,), smap.locate(opath))
-                for sub, origin in smap.subtree(opath).items():
-                    csv_form.source.add((key, *sub), origin)
+                csv_form.source.add((key,), override_where.smap.locate((key,)))
+                for sub, origin in (key_maps.get(key) or SourceMap(where.smap.root_file)).items():
+                    if sub:
+                        csv_form.source.add((key, *sub), origin)
         result.append((csv_form.data, csv_form.source))
     return result
-
-
-def _issue(issues: list[Issue], smap: SourceMap, path: Path_, message: str) -> None:
-    origin = smap.locate(path)
-    issues.append(Issue(origin.file, origin.line, dotted(path), message, csv_column=origin.csv_column))
 
 
 # --- schema errors -> issues ------------------------------------------------------------------------
@@ -200,15 +240,24 @@ def _message(err: ErrorDetails) -> str:
         return f"unknown value {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return f"missing key {ctx.get('discriminator', 'design')}"
+    if kind in ("string_too_long", "too_long") and isinstance(value, str):
+        # (a constrained str behind a before-validator reports the generic `too_long`)
+        return f"at most {ctx.get('max_length')} characters; got {len(value)}"
     if kind == "string_pattern_mismatch" and str(ctx.get("pattern")) in _PATTERN_HELP:
-        return f"{_PATTERN_HELP[str(ctx['pattern'])]}; got {value!r}"
+        return f"{_PATTERN_HELP[str(ctx['pattern'])]}; got {_shown(value)}"
     message = err["msg"]
     if message.startswith("Value error, "):
         return message[len("Value error, "):]
     shows_value = kind.endswith(("_parsing", "_type")) or kind.startswith(("greater_than", "less_than"))
     if shows_value or kind in ("literal_error", "string_pattern_mismatch"):
-        message += f"; got {value!r}"
+        message += f"; got {_shown(value)}"
     return message
+
+
+def _shown(value: Any) -> str:
+    """The offending value as the message shows it: a 60,000-character value is cut, not printed."""
+    text = repr(value)
+    return text if len(text) <= 100 else f"{text[:80]}... ({len(text):,} characters)"
 
 
 def _finding_issue(finding: validate.Finding, smap: SourceMap) -> Issue:

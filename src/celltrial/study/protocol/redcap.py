@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from celltrial.study.protocol.errors import Issue, Path_
+from celltrial.study.protocol.limits import CSV_ROW_VALUES, MAX_SCALAR_CHARS, MAX_VALUES, ReadBudget
+from celltrial.study.protocol.safe_files import SourceFileError, read_source_text
 from celltrial.study.protocol.schema import Form, FormField
 from celltrial.study.protocol.sourcemap import Origin, SourceMap
 
@@ -78,16 +80,30 @@ class CsvForm:
     problems: list[tuple[Path_, str]] = field(default_factory=list)
 
 
-def read_redcap_csv(path: Path, display_name: str) -> tuple[list[CsvForm], list[Issue]]:
-    """Read a REDCap data dictionary; forms in file order, and the problems found (file, row line, column)."""
-    issues: list[Issue] = []
+def read_redcap_csv(path: Path, display_name: str,
+                    budget: ReadBudget | None = None) -> tuple[list[CsvForm], list[Issue]]:
+    """Read a REDCap data dictionary; forms in file order, and the problems found (file, row line, column).
+
+    `budget` is shared by the files of one protocol (a fresh one when not given).
+    """
+    budget = budget if budget is not None else ReadBudget()
     try:
-        text = path.read_text(encoding="utf-8-sig")  # REDCap writes a BOM
-    except OSError as exc:
-        return [], [Issue(display_name, None, "(file)", f"cannot read file: {exc.strerror}")]
-    except UnicodeDecodeError:
-        return [], [Issue(display_name, None, "(file)", "not UTF-8 text; save the CSV as UTF-8")]
+        text = read_source_text(path, display_name, budget)  # strict UTF-8; REDCap's BOM is accepted
+    except SourceFileError as exc:
+        return [], exc.issues
     reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _read_rows(reader, display_name, budget)
+    except csv.Error as exc:
+        # The csv module's own limits: a cell over 131,072 characters, a quote left open at the end.
+        line = reader.line_num or 1
+        message = (f"a cell of more than {MAX_SCALAR_CHARS:,} characters" if "field limit" in str(exc)
+                   else f"cannot read the CSV: {exc}")
+        return [], [Issue(display_name, line, "(row)", message)]
+
+
+def _read_rows(reader: Any, display_name: str, budget: ReadBudget) -> tuple[list[CsvForm], list[Issue]]:
+    issues: list[Issue] = []
     try:
         header = next(reader)
     except StopIteration:
@@ -114,8 +130,18 @@ def read_redcap_csv(path: Path, display_name: str) -> tuple[list[CsvForm], list[
         previous_end = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        budget.values_left -= CSV_ROW_VALUES
+        if budget.values_left < 0:
+            issues.append(Issue(display_name, line, "(row)", f"the protocol holds more than {MAX_VALUES:,} values "
+                                f"(each data-dictionary row counts as {CSV_ROW_VALUES})"))
+            break
         if len(row) != len(HEADERS):
             issues.append(Issue(display_name, line, "(row)", f"expected {len(HEADERS)} columns, found {len(row)}"))
+            continue
+        long_cell = next((h for h, c in zip(HEADERS, row, strict=True) if len(c) > MAX_SCALAR_CHARS), None)
+        if long_cell:
+            issues.append(Issue(display_name, line, row[0].strip()[:100] or "(row)", f"a cell of more than {MAX_SCALAR_CHARS:,} "
+                                "characters", csv_column=long_cell))
             continue
         cells = dict(zip(HEADERS, (c.strip() for c in row), strict=True))
         form_name = cells[C_FORM]

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections import Counter
 from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from celltrial.study.protocol.text import Text
+from celltrial.study.protocol.text import ShortText, Text
 
 FORMAT_VERSION: Literal[1] = 1
 
@@ -30,6 +32,9 @@ def _number_as_text(value: Any) -> Any:
 
 Str = Annotated[str, BeforeValidator(_number_as_text)]
 Code = Annotated[str, BeforeValidator(_number_as_text), Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+# A site code is also the site's key in the database and in every audit entry (at most 32 there).
+SiteCode = Annotated[str, BeforeValidator(_number_as_text),
+                     Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 # Field and form names follow REDCap: lower case, digits, underscores, starting with a letter.
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*$")]
 
@@ -48,7 +53,8 @@ class RegistryId(_Model):
 
 
 class VersionInfo(_Model):
-    label: Str = Field(min_length=1, description="the protocol's own version label, e.g. 1.0 or Amendment 2")
+    label: Str = Field(min_length=1, max_length=64,
+                       description="the protocol's own version label, e.g. 1.0 or Amendment 2")
     date: date
 
 
@@ -71,20 +77,27 @@ class Identification(_Model):
 
 
 class Site(_Model):
-    code: Code
-    name: Text
+    # Bounded as the site's database columns are (study.models.Site).
+    code: SiteCode
+    name: ShortText
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
-    time_zone: str
-    principal_investigator: Text
+    time_zone: str = Field(max_length=64)
+    principal_investigator: ShortText
 
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        # The name is checked before it reaches the zone database, which reads it as a file path.
+        if not _ZONE_NAME.match(value):
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Shanghai)")
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Shanghai)") from None
         return value
+
+
+_ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*$")
 
 
 # --- dose levels and escalation ------------------------------------------------------------------
@@ -96,6 +109,12 @@ class DoseLevel(_Model):
     dose_cells_per_kg: float = Field(gt=0, description="viable cells per kg body weight, e.g. 0.5e6")
 
 
+# Escalation parameters carry the same names, in the same units, as the design engine
+# (celltrial.escalation.designs) and the `celltrial design` flags; celltrial.escalation.protocol_design
+# is the one place that turns this section into an engine design (docs/protocol-reference.md).
+Probability = Annotated[float, Field(gt=0, lt=1)]
+
+
 class _DesignBase(_Model):
     start_dose: Code = Field(description="code of the dose level the first cohort receives")
     cohort_size: int = Field(default=3, ge=1, le=12)
@@ -103,20 +122,37 @@ class _DesignBase(_Model):
 
 
 class _TargetedDesign(_DesignBase):
-    target: float = Field(gt=0, lt=1, description="target DLT probability, e.g. 0.25")
+    target: Probability = Field(description="target DLT probability, e.g. 0.25")
+    n_earlystop: int | None = Field(
+        default=None, ge=1,
+        description="BOIN's n.earlystop: stop when the design would stay at a dose that already has this many",
+    )
 
 
 class ThreePlusThree(_DesignBase):
-    """3+3. Variant A escalates only; variant B may de-escalate to expand a lower dose to 6."""
+    """3+3. 3+3A escalates only; 3+3B may de-escalate to expand a lower dose to 6."""
 
     design: Literal["3+3A", "3+3B"]
+    target: Probability | None = Field(
+        default=None, description="not part of the rule: only the threshold for 'treated above the MTD' in OCs"
+    )
+
+    @field_validator("cohort_size")
+    @classmethod
+    def _cohorts_of_three(cls, value: int) -> int:
+        if value != 3:
+            raise ValueError(f"the 3+3 design treats cohorts of 3; got {value}")
+        return value
 
 
 class Boin(_TargetedDesign):
     design: Literal["boin"]
-    p_saf: float | None = Field(default=None, gt=0, lt=1, description="default 0.6 × target")
-    p_tox: float | None = Field(default=None, gt=0, lt=1, description="default 1.4 × target")
-    elimination_cutoff: float = Field(default=0.95, gt=0, lt=1)
+    p_saf: Probability | None = Field(default=None, description="default 0.6 × target")
+    p_tox: Probability | None = Field(default=None, description="default 1.4 × target")
+    elimination_cutoff: Probability = 0.95
+    extrasafe: bool = False
+    offset: float = Field(default=0.05, gt=0, lt=0.5, description="extrasafe: stop at dose 1 above cutoff − offset")
+    bound_mtd: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> Boin:
@@ -129,31 +165,41 @@ class Boin(_TargetedDesign):
 
 class Crm(_TargetedDesign):
     design: Literal["crm"]
-    skeleton: list[Annotated[float, Field(gt=0, lt=1)]] = Field(
+    skeleton: list[Probability] = Field(
         min_length=1, description="prior DLT probability guess per dose level, increasing"
     )
     model: Literal["empiric", "logistic"] = "empiric"
-    prior_variance: float = Field(default=1.34, gt=0)
+    intercept: float = Field(default=3.0, allow_inf_nan=False, description="logistic model intercept (dfcrm intcpt)")
+    prior_variance: float = Field(
+        default=1.34, gt=0, allow_inf_nan=False,
+        description="variance of the normal prior of the log-slope (dfcrm's scale is its square root)",
+    )
     no_skipping: bool = True
+    coherent: bool = True
+    tox_certainty: Probability | None = Field(
+        default=None, description="stop with no MTD when P(DLT rate at the lowest dose > tox_threshold) exceeds it"
+    )
+    tox_threshold: Probability | None = Field(default=None, description="default: the target")
 
 
 class Mtpi2(_TargetedDesign):
     design: Literal["mtpi2"]
-    epsilon1: float = Field(default=0.05, gt=0, lt=1)
-    epsilon2: float = Field(default=0.05, gt=0, lt=1)
-    elimination_cutoff: float = Field(default=0.95, gt=0, lt=1)
+    epsilon1: Probability = 0.05
+    epsilon2: Probability = 0.05
+    elimination_cutoff: Probability = 0.95
 
 
 class I3plus3(_TargetedDesign):
     design: Literal["i3+3"]
-    epsilon1: float = Field(default=0.05, gt=0, lt=1)
-    epsilon2: float = Field(default=0.05, gt=0, lt=1)
+    epsilon1: Probability = 0.05
+    epsilon2: Probability = 0.05
+    elimination_cutoff: Probability = 0.95
 
 
 class Keyboard(_TargetedDesign):
     design: Literal["keyboard"]
-    key_width: float = Field(default=0.1, gt=0, lt=1)
-    elimination_cutoff: float = Field(default=0.95, gt=0, lt=1)
+    key_width: Probability = Field(default=0.1, description="full width of the target key, centred on the target")
+    elimination_cutoff: Probability = 0.95
 
 
 EscalationDesign = Annotated[
@@ -187,6 +233,26 @@ class Dosing(_Model):
     release_tolerance_pct: float = Field(ge=0, le=100, description="± % of the computed cell number")
     route: Literal["intravenous", "intrathecal", "intramuscular", "subcutaneous", "intranasal"]
     infusion_rate_ml_per_min: float | None = Field(default=None, gt=0, description="maximum rate")
+
+
+AssentMethod = Literal["verbal", "pictorial", "written"]
+ASSENT_METHODS: tuple[AssentMethod, ...] = ("verbal", "pictorial", "written")
+
+
+class Participants(_Model):
+    """Who may enter and with whose consent (read by the participants room)."""
+
+    study_code: str = Field(default="CT", pattern=r"^[A-Z]{2,6}$",
+                            description="2-6 letters that begin every screening number and subject ID")
+    guardians_required: int = Field(default=1, ge=1, le=2, description="guardians whose consent is required")
+    assent_from_age_years: int = Field(default=7, ge=0, le=18,
+                                       description="the child's assent is sought from this age (completed years)")
+    assent_methods: list[AssentMethod] = Field(default_factory=lambda: list(ASSENT_METHODS), min_length=1)
+    witness_for_assent_methods: list[AssentMethod] = Field(
+        default_factory=lambda: list(ASSENT_METHODS[:2]),
+        description="assent methods that need a witness's name on the record")
+    leap_day_birthday: Literal["march_1", "february_28"] = Field(
+        default="march_1", description="a 29 February birthday falls on this day in common years (age rules)")
 
 
 class Regulator(_Model):
@@ -297,8 +363,7 @@ class FormField(_Model):
         if self.type != "calc" and self.calc:
             raise ValueError("only a calc field can have a calc expression")
         if self.choices:
-            codes = [c.code for c in self.choices]
-            dupes = sorted({c for c in codes if codes.count(c) > 1})
+            dupes = sorted(code for code, n in Counter(c.code for c in self.choices).items() if n > 1)
             if dupes:
                 raise ValueError(f"duplicate choice codes: {', '.join(dupes)}")
         if self.type in ("integer", "number") and isinstance(self.min, float | int) \
@@ -343,6 +408,7 @@ class Protocol(_Model):
     dosing: Dosing
     visits: list[Visit] = Field(min_length=1)
     eligibility: list[Criterion] = Field(default_factory=list)
+    participants: Participants | None = None
     forms: list[Form] = Field(min_length=1)
     reporting: Reporting
 

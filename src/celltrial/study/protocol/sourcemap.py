@@ -51,6 +51,24 @@ class SourceMap:
                 sub.add(path[n:], origin)
         return sub
 
+    def children(self, prefix: Path_) -> dict[str | int, SourceMap]:
+        """The part under each child of `prefix`, re-rooted at (), in one pass over the map.
+
+        `subtree` for each child would read the whole map once per child: quadratic for a list
+        of many entries.
+        """
+        n = len(prefix)
+        parts: dict[str | int, SourceMap] = {}
+        for path, origin in self._origins.items():
+            if len(path) > n and path[:n] == prefix:
+                sub = parts.get(path[n])
+                if sub is None:
+                    sub = parts[path[n]] = SourceMap(self.root_file)
+                    sub.add((), self.locate(path[:n + 1]))
+                if len(path) > n + 1:
+                    sub.add(path[n + 1:], origin)
+        return parts
+
     def locate(self, path: Sequence[str | int]) -> Origin:
         p = tuple(path)
         while p not in self._origins:

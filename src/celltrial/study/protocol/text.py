@@ -33,3 +33,10 @@ class Text(BaseModel):
 
     def __str__(self) -> str:
         return self.en
+
+
+class ShortText(Text):
+    """A label stored in a database column as well (a site's name, its investigator): at most 200 characters."""
+
+    en: str = Field(min_length=1, max_length=200)
+    zh: str | None = Field(default=None, min_length=1, max_length=200)

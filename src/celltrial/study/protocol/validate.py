@@ -111,7 +111,7 @@ def _expressions(protocol: Protocol) -> Iterator[Finding]:
     fields: dict[str, FormField] = {f.name: f for form in protocol.forms for f in form.fields}
     form_of = {f.name: form.name for form in protocol.forms for f in form.fields}
     visit_forms = {v.code.lower(): (v.code, set(v.forms)) for v in protocol.visits}
-    context = _Context(fields, form_of, visit_forms)
+    context = _Context(fields, form_of, visit_forms, frozenset(form_of.values()))
     for i, criterion in enumerate(protocol.eligibility):
         yield from _expression(("eligibility", i, "expression"), criterion.expression, context)
     calc_refs: dict[str, tuple[Path_, set[str]]] = {}
@@ -135,10 +135,7 @@ class _Context:
     fields: dict[str, FormField]
     form_of: dict[str, str]
     visit_forms: dict[str, tuple[str, set[str]]]  # lower-case visit code -> (code, forms collected)
-
-    @property
-    def form_names(self) -> set[str]:
-        return set(self.form_of.values())
+    form_names: frozenset[str]  # computed once: it is asked for every cross-visit reference
 
 
 _YESNO_CODES = frozenset({"1", "0"})
@@ -215,22 +212,75 @@ def _expression(path: Path_, source: str, context: _Context,
 
 
 def _calc_cycles(calc_refs: dict[str, tuple[Path_, set[str]]]) -> Iterator[Finding]:
-    """Calculations that depend on themselves through other calculations (a -> b -> a)."""
-    reported: set[str] = set()
-    for start in calc_refs:
-        # depth-first search for a path from start back to start through calc fields
-        stack: list[tuple[str, list[str]]] = [(start, [start])]
-        seen: set[str] = set()
-        while stack:
-            name, trail = stack.pop()
-            for dep in sorted(calc_refs[name][1]):
-                if dep == start:
-                    if start not in reported:
-                        reported.update(trail)
-                        cycle = " -> ".join(f"[{n}]" for n in (*trail, start))
-                        yield Finding(calc_refs[start][0], f"calculations depend on each other in a cycle: {cycle}")
-                    stack.clear()
-                    break
-                if dep in calc_refs and dep not in seen:
-                    seen.add(dep)
-                    stack.append((dep, [*trail, dep]))
+    """Calculations that depend on themselves through other calculations (a -> b -> a).
+
+    One finding per group of calculations caught in cycles together (a strongly connected
+    component), on the first of them in dictionary order, showing one shortest cycle through it.
+    Linear in the number of calculations and references, so a long chain of calcs stays fast.
+    """
+    graph = {name: sorted(dep for dep in deps if dep in calc_refs) for name, (_, deps) in calc_refs.items()}
+    order = {name: i for i, name in enumerate(calc_refs)}
+    for group in sorted(_components(graph), key=lambda g: min(order[n] for n in g)):
+        if len(group) < 2:
+            continue  # a calc that names itself is reported by _expression
+        start = min(group, key=order.__getitem__)
+        cycle = " -> ".join(f"[{n}]" for n in (*_shortest_cycle(graph, start, group), start))
+        yield Finding(calc_refs[start][0], f"calculations depend on each other in a cycle: {cycle}")
+
+
+def _components(graph: dict[str, list[str]]) -> list[set[str]]:
+    """Strongly connected components (Tarjan's algorithm, iterative: a chain of 20,000 calcs has no recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    groups: list[set[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, next_dep = work.pop()
+            if next_dep == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            deps = graph[node]
+            if next_dep < len(deps):
+                work.append((node, next_dep + 1))
+                dep = deps[next_dep]
+                if dep not in index:
+                    work.append((dep, 0))
+                elif dep in on_stack:
+                    low[node] = min(low[node], index[dep])
+                continue
+            if work:  # back in the caller: pass the low-link up
+                caller = work[-1][0]
+                low[caller] = min(low[caller], low[node])
+            if low[node] == index[node]:
+                group: set[str] = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.add(member)
+                    if member == node:
+                        break
+                groups.append(group)
+    return groups
+
+
+def _shortest_cycle(graph: dict[str, list[str]], start: str, group: set[str]) -> list[str]:
+    """start -> ... (the names before returning to start), breadth first inside the group."""
+    came_from: dict[str, str] = {}
+    queue = [start]
+    for name in queue:
+        for dep in graph[name]:
+            if dep == start:
+                trail = [name]
+                while trail[-1] != start:
+                    trail.append(came_from[trail[-1]])
+                return trail[::-1]
+            if dep in group and dep not in came_from and dep != start:
+                came_from[dep] = name
+                queue.append(dep)
+    raise AssertionError("a strongly connected group always has a cycle through each member")

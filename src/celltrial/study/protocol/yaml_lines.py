@@ -1,36 +1,27 @@
 """Read YAML keeping the line of every key and list item.
 
-PyYAML's composed node tree carries a start mark per node; we construct plain
-Python data ourselves from that tree so that each data path gets the line it
-was written on, and so that duplicate keys (which PyYAML silently overwrites)
-are refused.
+The file is read by `safe_files` (a small regular UTF-8 text file) and composed by `safe_yaml`
+(within the limits: values, aliases, depth, lengths) into a node graph whose nodes carry a start
+mark; we construct plain Python data ourselves from that graph so that each data path gets the
+line it was written on, and so that duplicate keys (which PyYAML silently overwrites) are refused.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from celltrial.study.protocol import safe_yaml
 from celltrial.study.protocol.errors import Issue, Path_, dotted
+from celltrial.study.protocol.limits import MAX_NUMBER_CHARS, ReadBudget
+from celltrial.study.protocol.safe_files import SourceFileError, read_source_text
 from celltrial.study.protocol.sourcemap import Origin, SourceMap
 
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that also reads `0.5e6` and `2e6` as floats.
-
-    YAML 1.1 (PyYAML) wants a dot and a signed exponent; doses in cells/kg are
-    naturally written 0.5e6, and reading that as a string would be a trap.
-    """
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
+SYNTAX = "(YAML syntax)"
+LIMITS = "(YAML)"
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
 
 class YamlReadError(Exception):
@@ -39,37 +30,24 @@ class YamlReadError(Exception):
         super().__init__("\n".join(str(i) for i in issues))
 
 
-def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap]:
+def read_yaml(path: Path, display_name: str, budget: ReadBudget | None = None, *,
+              use_libyaml: bool = True) -> tuple[Any, SourceMap]:
     """Parse one YAML file into plain data and its path -> line map.
 
-    Raises YamlReadError with file and line for syntax errors, duplicate keys and unsupported tags.
+    `budget` is shared by the files of one protocol (a fresh one when not given). Raises
+    YamlReadError with file and line for unreadable files, syntax errors, limits, duplicate keys
+    and unsupported tags.
     """
+    budget = budget if budget is not None else ReadBudget()
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise YamlReadError([Issue(display_name, None, "(file)", f"cannot read file: {exc.strerror}")]) from None
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or "invalid YAML"
-        if exc.context and exc.context_mark:
-            # e.g. "expected ',' or ']', but got ':' (while parsing a flow sequence begun on line 42)"
-            problem += f" ({exc.context} begun on line {exc.context_mark.line + 1})"
-        elif exc.context:
-            problem += f" ({exc.context})"
-        raise YamlReadError([Issue(display_name, line, "(YAML syntax)", problem)]) from None
-    except yaml.YAMLError as exc:
-        raise YamlReadError([Issue(display_name, None, "(YAML syntax)", str(exc))]) from None
-    except RecursionError:  # PyYAML's composer recurses once per nesting level
-        raise YamlReadError([Issue(display_name, None, "(YAML syntax)", "nested too deeply to read")]) from None
-    finally:
-        loader.dispose()
+        text = read_source_text(path, display_name, budget)
+    except SourceFileError as exc:
+        raise YamlReadError(exc.issues) from None
+    node = parse_yaml(text, display_name, budget, use_libyaml=use_libyaml)
     smap = SourceMap(display_name)
     if node is None:
         raise YamlReadError([Issue(display_name, 1, "(file)", "the file is empty")])
+    loader = safe_yaml.make_loader("", use_libyaml=use_libyaml)  # its constructor builds the scalars
     issues: list[Issue] = []
     data = _convert(node, (), loader, smap, display_name, issues)
     if issues:
@@ -77,34 +55,49 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap]:
     return data, smap
 
 
-# Far deeper than any protocol; keeps the recursive conversion clear of Python's recursion limit.
-_MAX_DEPTH = 60
+def parse_yaml(text: str, display_name: str, budget: ReadBudget, *, use_libyaml: bool = True) -> yaml.Node | None:
+    """The document's node graph (acyclic, within the limits); raises YamlReadError."""
+    loader = safe_yaml.make_loader(text, use_libyaml=use_libyaml)
+    try:
+        return safe_yaml.compose(loader, budget)
+    except safe_yaml.YamlLimitError as exc:
+        raise YamlReadError([Issue(display_name, exc.line, LIMITS, exc.message)]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or "invalid YAML"
+        if problem == "exceeded maximum nesting depth":  # libyaml's own cap (1,000), met while looking ahead
+            raise YamlReadError([Issue(display_name, line, LIMITS, safe_yaml.TOO_DEEP)]) from None
+        if exc.context and exc.context_mark:
+            # e.g. "expected ',' or ']', but got ':' (while parsing a flow sequence begun on line 42)"
+            problem += f" ({exc.context} begun on line {exc.context_mark.line + 1})"
+        elif exc.context:
+            problem += f" ({exc.context})"
+        raise YamlReadError([Issue(display_name, line, SYNTAX, problem)]) from None
+    except yaml.YAMLError as exc:
+        raise YamlReadError([Issue(display_name, None, SYNTAX, str(exc))]) from None
+    finally:
+        loader.dispose()
 
 
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _convert(node: yaml.Node, path: Path_, loader: _Loader, smap: SourceMap, file: str,
-             issues: list[Issue], open_nodes: frozenset[int] = frozenset()) -> Any:
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-        # An alias may point back at a node that contains it (`a: &x [*x]`): refuse the loop.
-        if id(node) in open_nodes:
-            issues.append(Issue(file, _line(node), dotted(path), "an alias refers to a value that contains it"))
-            return None
-        open_nodes = open_nodes | {id(node)}
-        if len(path) > _MAX_DEPTH:
-            issues.append(Issue(file, _line(node), dotted(path[:_MAX_DEPTH]),
-                                f"nested more than {_MAX_DEPTH} levels deep"))
-            return None
+def _convert(node: yaml.Node, path: Path_, loader: Any, smap: SourceMap, file: str, issues: list[Issue]) -> Any:
+    # Recursion is safe: the composer refused graphs deeper than MAX_DEPTH, cycles and bombs.
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+        try:
+            loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+        except yaml.MarkedYAMLError as exc:
+            issues.append(Issue(file, _line(node), dotted(path), exc.problem or "cannot merge here"))
+            return None
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 issues.append(Issue(file, _line(key_node), dotted(path), "a key must be a plain value"))
                 continue
-            key = loader.construct_object(key_node)
+            key = _scalar(key_node, path, loader, file, issues)
             # Keys are compared as text: `1:` and `"1":` are the same choice code.
             key_text = "" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
             if key_text in result:
@@ -112,14 +105,22 @@ def _convert(node: yaml.Node, path: Path_, loader: _Loader, smap: SourceMap, fil
                                     f"duplicate key {key_text!r} (already given above)"))
                 continue
             smap.add((*path, key_text), Origin(file, _line(key_node)))
-            result[key_text] = _convert(value_node, (*path, key_text), loader, smap, file, issues, open_nodes)
+            result[key_text] = _convert(value_node, (*path, key_text), loader, smap, file, issues)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             smap.add((*path, index), Origin(file, _line(item)))
-            items.append(_convert(item, (*path, index), loader, smap, file, issues, open_nodes))
+            items.append(_convert(item, (*path, index), loader, smap, file, issues))
         return items
+    return _scalar(node, path, loader, file, issues)
+
+
+def _scalar(node: yaml.Node, path: Path_, loader: Any, file: str, issues: list[Issue]) -> Any:
+    if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+        # YAML 1.1 reads 1:2:3 as a base-60 number, at a cost that grows with the square of its length.
+        issues.append(Issue(file, _line(node), dotted(path), f"a number of more than {MAX_NUMBER_CHARS} characters"))
+        return None
     try:
         return loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:

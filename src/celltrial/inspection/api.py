@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from celltrial.accounts import permissions
-from celltrial.accounts.roles import AUDIT_VERIFY, AUDIT_VIEW
-from celltrial.audit.models import AuditEntry
+from celltrial.audit.models import Action, AuditEntry
+from celltrial.core.fields import AwareDatetime, Limit, NoControlCharacters, Offset, bounded, responses
+from celltrial.inspection.permissions import AUDIT_VERIFY, AUDIT_VIEW
 
 router = Router(tags=["audit"])
 
@@ -34,15 +35,17 @@ class EntryOut(Schema):
 
 
 class EntryFilter(Schema):
-    username: str | None = None
-    action: str | None = None
-    object_type: str | None = None
-    object_id: str | None = None
-    site: str | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-    limit: int = 100
-    offset: int = 0
+    """Each bound is the column's own (a longer value could never match); refused, not clamped."""
+
+    username: Annotated[str, bounded(150), NoControlCharacters] | None = None
+    action: Action | None = None
+    object_type: Annotated[str, bounded(100, description="e.g. study.site"), NoControlCharacters] | None = None
+    object_id: Annotated[str, bounded(64), NoControlCharacters] | None = None
+    site: Annotated[str, bounded(32, description="A site code"), NoControlCharacters] | None = None
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 class VerifyOut(Schema):
@@ -52,7 +55,7 @@ class VerifyOut(Schema):
     first_break: str | None
 
 
-@router.get("/entries", response=list[EntryOut], summary="Audit entries visible to the caller, newest first")
+@router.get("/entries", response=responses(list[EntryOut]), summary="Audit entries visible to the caller, newest first")
 def entries(request: HttpRequest, filters: Query[EntryFilter]) -> Any:
     permissions.require(request.user, AUDIT_VIEW)
     qs = permissions.scope(AuditEntry.objects.all(), request.user, AUDIT_VIEW, site_field="site_code")
@@ -66,11 +69,10 @@ def entries(request: HttpRequest, filters: Query[EntryFilter]) -> Any:
         "occurred_at__lt": filters.until,
     }
     qs = qs.filter(**{lookup: value for lookup, value in lookups.items() if value})
-    limit = max(1, min(filters.limit, 1000))
-    return qs.order_by("-occurred_at", "-id")[filters.offset : filters.offset + limit]
+    return qs.order_by("-occurred_at", "-id")[filters.offset : filters.offset + filters.limit]
 
 
-@router.get("/verify", response=VerifyOut, summary="Recompute the hash chains of the whole audit trail")
+@router.get("/verify", response=responses(VerifyOut), summary="Recompute the hash chains of the whole audit trail")
 def verify(request: HttpRequest) -> Any:
     from celltrial.audit.verify import verify as run
 

@@ -1,4 +1,4 @@
-"""Whether the current code is inside an auditing service (a context variable, safe across threads)."""
+"""Whether the current code runs inside an auditing service (a context variable, safe across threads)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ class UnauditedWriteError(RuntimeError):
 
 @contextlib.contextmanager
 def service_scope() -> Iterator[None]:
+    """Entered only by the audit room's writers, which write the entry in the same transaction."""
     token = _in_service.set(_in_service.get() + 1)
     try:
         yield
@@ -29,6 +30,6 @@ def in_service() -> bool:
 def assert_in_service(what: str) -> None:
     if not in_service():
         raise UnauditedWriteError(
-            f"{what} on audited trial data must go through a service in celltrial.*.services, "
+            f"{what} on audited trial data must go through a named service operation, "
             "which writes the audit entry in the same transaction"
         )
