@@ -92,3 +92,21 @@ def test_every_room_declares_what_web_and_api_assemble():
     found = {room.label: (bool(room.permissions), bool(room.urls), bool(room.navigation)) for room in rooms()}
     assert found["study"] == (True, True, True)
     assert found["inspection"] == (True, True, True)
+
+
+def test_every_pure_librarys_input_error_is_the_one_base():
+    """One input-error base: `celltrial` turns it into exit 2 and one line, the API into 422."""
+    from celltrial.capture.instruments.errors import InstrumentInputError
+    from celltrial.core.errors import InputError
+    from celltrial.escalation.protocol_design import ProtocolDesignError
+    from celltrial.identifiers.formats import IdentifierError
+    from celltrial.identifiers.iso7064 import CheckCharacterError
+    from celltrial.logic.errors import LogicSyntaxError
+    from celltrial.product.rules.errors import RuleInputError
+    from celltrial.safety.clocks import ClockInputError
+    from celltrial.safety.ctcae.errors import CtcaeInputError
+    from celltrial.study.protocol.errors import ProtocolError
+
+    bases = [InstrumentInputError, ProtocolDesignError, IdentifierError, CheckCharacterError, LogicSyntaxError,
+             RuleInputError, ClockInputError, CtcaeInputError, ProtocolError]
+    assert [b.__name__ for b in bases if not issubclass(b, InputError)] == []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from celltrial.core.errors import InputError
 from celltrial.study.protocol.errors import Issue
 
 
-class RuleInputError(ValueError):
+class RuleInputError(InputError):
     """Input to a product rule is unusable; the message names the field, the range and the unit."""
 
 
