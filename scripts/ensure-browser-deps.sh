@@ -8,6 +8,9 @@ need=()
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# PDFs embed a TrueType CJK font (reportlab cannot embed Noto CJK's CFF); the tests decode bar codes with zbar.
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
+dpkg -s libzbar0 >/dev/null 2>&1 || need+=(libzbar0)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing system packages for the test suite: ${need[*]}"
 sudo=""

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "celltrial.safety.cli",
     "celltrial.product.cli",
     "celltrial.identifiers.cli",
+    "celltrial.participants.cli",
 )
 
 

@@ -49,10 +49,22 @@ def load_demo(out: Callable[[str], None] = print) -> None:
                 create_user(system, username=username, password=DEMO_PASSWORD, full_name=full_name,
                             memberships=[(holder, role.value, pii)], is_staff=role is Role.ADMIN)
         _approve_site(site)
+    from celltrial.participants.demo import load_participants_demo
+    load_participants_demo(DEMO_PASSWORD, out)
+    from celltrial.product.demo import load_product_demo
+    load_product_demo(out, password=DEMO_PASSWORD, dosed=_dosed_subjects())
     out(f"demo users (password for all: {DEMO_PASSWORD}):")
     for username, full_name, role, _pii in DEMO_USERS:
         where = "all sites" if role in SPONSOR_ROLES else site.code
         out(f"  {username:<13} {full_name:<11} {ROLE_LABELS[role]} @ {where}")
+
+
+def _dosed_subjects() -> list[tuple[str, str, float]]:
+    """The participants room's dosed demo children (subject ID, dose level, Day -1 weight) for the product demo."""
+    from celltrial.participants.models import Participant
+
+    dosed = Participant.objects.filter(dosed_on__isnull=False, subject_id__isnull=False).order_by("subject_id")
+    return [(p.subject_id, p.dose_level or "DL1", 25.0) for p in dosed if p.subject_id]
 
 
 def _approve_site(site: Site) -> None:

@@ -89,6 +89,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     _prepare_database(args.verbose)
     _ensure_seal_key()
+    from celltrial.participants.vault import ensure_vault_key
+
+    ensure_vault_key()  # the identity vault's key, outside the database (0600), before any vault write
     call_command("collectstatic", interactive=False, verbosity=0)
     actor = Actor.system("celltrial init")
     if args.protocol:

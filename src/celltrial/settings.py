@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "celltrial.accounts",
     "celltrial.study",
     "celltrial.inspection",
+    "celltrial.participants",
+    "celltrial.product",
     "celltrial.web",
     "celltrial.api",
 ]

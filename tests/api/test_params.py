@@ -124,3 +124,15 @@ def test_shared_date_type_states_and_keeps_its_range():
             adapter.validate_python(bad)
     with pytest.raises(ValidationError):
         adapter.validate_python("2025-02-30")  # matches the pattern; no such day
+
+
+def test_an_unknown_query_parameter_is_refused_naming_it(client, users):
+    """A misspelt filter must not silently return every entry."""
+    from celltrial.accounts.services import issue_token
+    from celltrial.core.actor import Actor
+
+    token = issue_token(Actor.system("test"), users["auditor"], "t")
+    response = client.get("/api/audit/entries", {"usernmae": "x"}, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "usernmae"]
+    assert client.get("/api/audit/entries", {"username": "x"}, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200

@@ -3,6 +3,8 @@ token auth on every route, docs served by the platform itself (no CDN)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
@@ -58,3 +60,32 @@ def input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
 
 for room, router in declared("api"):
     api.add_router(f"/{room.api_prefix or room.label}", router)
+
+
+
+def _refuse_unknown_query_parameters(operation: Any) -> None:
+    """A query parameter an operation does not declare is refused with 422 naming it, not ignored: a
+    misspelt filter (``?usernmae=``) must not silently return everything."""
+    import functools
+
+    known = {name for model in operation.models if model.__ninja_param_source__ == "query"
+             for name in getattr(model, "__ninja_flatten_map__", {})}
+    run = operation.run
+
+    @functools.wraps(run)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        unknown = sorted(set(request.GET) - known)
+        if unknown:
+            return api.create_response(request, {"detail": [
+                {"loc": ["query", name], "msg": "unknown query parameter", "type": "extra_forbidden"}
+                for name in unknown]}, status=422)
+        return run(request, *args, **kwargs)
+
+    operation.run = checked
+
+
+# The operations that serve requests are the bound copies ninja makes when it builds the URLs.
+for _bound in api._get_bound_routers():
+    for _path_view in _bound.path_operations.values():
+        for _operation in _path_view.operations:
+            _refuse_unknown_query_parameters(_operation)

@@ -9,6 +9,8 @@ kind       layout                             example (payload -> full identifie
 =========  =================================  ==========================================
 subject    ``SSS-NN-NNNN-C``                  study code (2-6 letters), 2-digit site,
                                               4-digit sequence: ``ASD-01-0007``
+screening  ``SSS-NN-SNNNN-C``                 study code, 2-digit site, 'S' and a 4-digit
+                                              screening sequence per site: ``ASD-01-S0012``
 donor      ``D-YYYY-NNNN-C``                  year of registration, 4-digit sequence
 lot        ``LYYYY-NNNN-C``                   year of manufacture, 4-digit sequence
 unit       ``<lot>-UNN-C``                    a full lot id (with its own check character)
@@ -36,6 +38,7 @@ class IdentifierError(InputError):
 
 class IdentifierKind(StrEnum):
     SUBJECT = "subject"
+    SCREENING = "screening"
     DONOR = "donor"
     LOT = "lot"
     UNIT = "unit"
@@ -44,6 +47,7 @@ class IdentifierKind(StrEnum):
 _CHECK = r"(?P<check>[0-9A-Z*])"
 _PATTERNS: dict[IdentifierKind, re.Pattern[str]] = {
     IdentifierKind.SUBJECT: re.compile(r"(?P<study>[A-Z]{2,6})-(?P<site>\d{2})-(?P<sequence>\d{4})"),
+    IdentifierKind.SCREENING: re.compile(r"(?P<study>[A-Z]{2,6})-(?P<site>\d{2})-S(?P<sequence>\d{4})"),
     IdentifierKind.DONOR: re.compile(r"D-(?P<year>\d{4})-(?P<sequence>\d{4})"),
     IdentifierKind.LOT: re.compile(r"L(?P<year>\d{4})-(?P<sequence>\d{4})"),
     IdentifierKind.UNIT: re.compile(
@@ -52,6 +56,8 @@ _PATTERNS: dict[IdentifierKind, re.Pattern[str]] = {
 }
 _LAYOUTS = {
     IdentifierKind.SUBJECT: "SSS-NN-NNNN-C (study code of 2-6 letters, 2-digit site, 4-digit sequence, check character)",
+    IdentifierKind.SCREENING: "SSS-NN-SNNNN-C (study code of 2-6 letters, 2-digit site, S and a 4-digit screening "
+                              "sequence, check character)",
     IdentifierKind.DONOR: "D-YYYY-NNNN-C (year, 4-digit sequence, check character)",
     IdentifierKind.LOT: "LYYYY-NNNN-C (year, 4-digit sequence, check character)",
     IdentifierKind.UNIT: "LYYYY-NNNN-C-UNN-C (full lot id, 2-digit unit number, check character)",
@@ -108,6 +114,17 @@ class SubjectId(_Checked):
 
 
 @dataclass(frozen=True)
+class ScreeningNumber(_Checked):
+    study: str
+    site: int
+    sequence: int
+
+    @property
+    def payload(self) -> str:
+        return f"{self.study}-{self.site:02d}-S{self.sequence:04d}"
+
+
+@dataclass(frozen=True)
 class DonorId(_Checked):
     year: int
     sequence: int
@@ -143,7 +160,7 @@ class UnitId(_Checked):
         return _protect(f"{self.lot.payload}-U{self.unit:02d}")
 
 
-Identifier = SubjectId | DonorId | LotId | UnitId
+Identifier = SubjectId | ScreeningNumber | DonorId | LotId | UnitId
 
 
 def format_subject_id(study: str, site: int, sequence: int) -> str:
@@ -154,6 +171,16 @@ def format_subject_id(study: str, site: int, sequence: int) -> str:
     _check_range("site number", site, 1, 99)
     _check_range("subject sequence number", sequence, 1, 9999)
     return str(SubjectId(study, site, sequence))
+
+
+def format_screening_number(study: str, site: int, sequence: int) -> str:
+    """``format_screening_number("ASD", 1, 12)`` -> ``"ASD-01-S0012-?"``: one per screening attempt at a site."""
+    study = study.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2,6}", study):
+        raise IdentifierError(f"study code must be 2 to 6 letters A-Z, got {study!r}")
+    _check_range("site number", site, 1, 99)
+    _check_range("screening sequence number", sequence, 1, 9999)
+    return str(ScreeningNumber(study, site, sequence))
 
 
 def format_donor_id(year: int, sequence: int) -> str:
@@ -181,6 +208,8 @@ def format_unit_id(lot: str, unit: int) -> str:
 def _build(kind: IdentifierKind, match: re.Match[str]) -> Identifier:
     if kind is IdentifierKind.SUBJECT:
         return SubjectId(match["study"], int(match["site"]), int(match["sequence"]))
+    if kind is IdentifierKind.SCREENING:
+        return ScreeningNumber(match["study"], int(match["site"]), int(match["sequence"]))
     if kind is IdentifierKind.DONOR:
         return DonorId(int(match["year"]), int(match["sequence"]))
     if kind is IdentifierKind.LOT:
@@ -193,7 +222,8 @@ def _build(kind: IdentifierKind, match: re.Match[str]) -> Identifier:
 def detect_kind(text: str) -> IdentifierKind | None:
     """Guess the kind of a (possibly corrupted) identifier from its shape; None if it fits no layout."""
     cleaned = text.strip().upper()
-    for kind in (IdentifierKind.UNIT, IdentifierKind.LOT, IdentifierKind.DONOR, IdentifierKind.SUBJECT):
+    for kind in (IdentifierKind.UNIT, IdentifierKind.LOT, IdentifierKind.DONOR, IdentifierKind.SUBJECT,
+                 IdentifierKind.SCREENING):
         if re.fullmatch(_PATTERNS[kind].pattern + "-" + _CHECK, cleaned):
             return kind
     if cleaned.startswith("D-"):
@@ -202,6 +232,8 @@ def detect_kind(text: str) -> IdentifierKind | None:
         return IdentifierKind.UNIT
     if re.match(r"L\d", cleaned):
         return IdentifierKind.LOT
+    if re.match(r"[A-Z]{2,6}-\d{2}-S", cleaned):
+        return IdentifierKind.SCREENING
     if re.match(r"[A-Z]{2,6}-", cleaned):
         return IdentifierKind.SUBJECT
     return None
@@ -241,7 +273,8 @@ def parse_identifier(text: str, kind: IdentifierKind | None = None) -> Identifie
 def complete_identifier(payload: str) -> str:
     """Append the check character to an identifier typed without it (e.g. ``"ASD-01-0007"``)."""
     cleaned = _ascii(payload)
-    for kind in (IdentifierKind.UNIT, IdentifierKind.LOT, IdentifierKind.DONOR, IdentifierKind.SUBJECT):
+    for kind in (IdentifierKind.UNIT, IdentifierKind.LOT, IdentifierKind.DONOR, IdentifierKind.SUBJECT,
+                 IdentifierKind.SCREENING):
         if match := re.fullmatch(_PATTERNS[kind].pattern, cleaned):
             # Building the identifier checks a unit's lot part and computes the check one way only.
             return str(_build(kind, match))
@@ -270,6 +303,8 @@ def validate_identifier(text: str, kind: IdentifierKind | None = None) -> Identi
 def _kind_of(identifier: Identifier) -> IdentifierKind:
     if isinstance(identifier, SubjectId):
         return IdentifierKind.SUBJECT
+    if isinstance(identifier, ScreeningNumber):
+        return IdentifierKind.SCREENING
     if isinstance(identifier, DonorId):
         return IdentifierKind.DONOR
     if isinstance(identifier, LotId):

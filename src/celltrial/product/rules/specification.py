@@ -84,6 +84,9 @@ class SpecTest:
     tolerance_fraction: float | None = None
     required: bool = True
     source: str = ""
+    # The lot may be released conditionally while this test's result is pending (e.g. a 14-day sterility
+    # culture for a fresh product); the pending result later closes the release or starts a recall.
+    pending_allowed: bool = False
 
     @property
     def requirement(self) -> str:
@@ -136,6 +139,7 @@ class _TestFields(StrictModel):
     unit: Text = ""
     required: StrictBool = True
     source: Text = ""
+    pending_allowed: StrictBool = False
 
     @model_validator(mode="after")
     def _one_way_to_name_analytes(self) -> _TestFields:
@@ -246,6 +250,7 @@ def _spec_test(t: NumericTestSpec | EitherMarkerTestSpec | CategoricalTestSpec |
         tolerance_fraction=getattr(t, "tolerance", None),
         required=t.required,
         source=t.source,
+        pending_allowed=t.pending_allowed,
     )
 
 

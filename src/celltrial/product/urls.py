@@ -1,0 +1,35 @@
+from django.urls import path
+
+from celltrial.product import views
+
+urlpatterns = [
+    path("", views.index, name="product"),
+    path("donors/", views.donors, name="product_donors"),
+    path("donors/<str:donor_id>/", views.donor_detail, name="product_donor"),
+    path("donors/<str:donor_id>/markers/", views.donor_marker, name="product_donor_marker"),
+    path("donors/<str:donor_id>/collections/", views.collection_new, name="product_collection_new"),
+    path("donors/<str:donor_id>/collections/<str:collection>/batches/", views.batch_new, name="product_batch_new"),
+    path("batches/<str:code>/", views.batch_detail, name="product_batch"),
+    path("batches/<str:code>/<str:what>/", views.batch_record, name="product_batch_record"),
+    path("lots/<str:lot_id>/", views.lot_detail, name="product_lot"),
+    path("lots/<str:lot_id>/results/", views.qc_result, name="product_qc_result"),
+    path("lots/<str:lot_id>/results/<str:analyte>/", views.qc_correct, name="product_qc_correct"),
+    path("lots/<str:lot_id>/investigations/<int:pk>/close/", views.close_investigation,
+         name="product_close_investigation"),
+    path("lots/<str:lot_id>/release/", views.release, name="product_release"),
+    path("lots/<str:lot_id>/coa.pdf", views.coa, name="product_coa"),
+    path("lots/<str:lot_id>/fill/", views.fill, name="product_fill"),
+    path("lots/<str:lot_id>/ship/", views.ship, name="product_ship"),
+    path("shipments/<str:code>/", views.shipment_detail, name="product_shipment"),
+    path("shipments/<str:code>/temperature/", views.temperature_log, name="product_temperature"),
+    path("units/<str:unit_id>/", views.unit_detail, name="product_unit"),
+    path("units/<str:unit_id>/custody/", views.custody, name="product_custody"),
+    path("units/<str:unit_id>/allocate/", views.allocate, name="product_allocate"),
+    path("units/<str:unit_id>/label.pdf", views.label, name="product_label"),
+    path("units/<str:unit_id>/chain/", views.chain, name="product_chain"),
+    path("units/<str:unit_id>/chain.pdf", views.chain_pdf, name="product_chain_pdf"),
+    path("bedside/", views.bedside, name="product_bedside"),
+    path("bedside/<int:pk>/", views.bedside_check, name="product_bedside_check"),
+    path("recalls/", views.recalls, name="product_recalls"),
+    path("notifications/", views.notifications, name="product_notifications"),
+]

@@ -1,0 +1,161 @@
+"""Vein to vein at the bedside, on a tablet (1024×768), in Chromium.
+
+QA releases a lot by e-signature; the pharmacist receives the shipped unit, allocates it to a child's dose,
+thaws and prepares it; the nurse (investigator role) scans the unit and a wrong wristband and is refused,
+then the right pair, records the administration, and the chain-of-identity page shows every step. The
+bedside and chain pages are checked at phone width (390×844) too: never wider than the viewport.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.conftest import PASSWORD, TRIAL_WIDE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SUBJECT = "ASD-01-0007-Q"
+WRONG_SUBJECT = "ASD-01-0009-M"  # a real subject ID, but not the one the unit is allocated to
+
+
+def _login(page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("#login-submit")
+
+
+def _fits(page) -> None:
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the viewport"
+
+
+def _submit(page, selector: str) -> None:
+    with page.expect_navigation():
+        page.click(selector)
+
+
+@pytest.fixture
+def journey_lot(make_user, site):
+    from celltrial.core.actor import Actor
+    from celltrial.product.demo import eligible_donor, manufactured_lot
+    from celltrial.product.services import load_shipped_specifications
+
+    make_user("qa_tw", "qa", at=TRIAL_WIDE)
+    make_user("pharmacist", "pharmacist")
+    make_user("nurse", "investigator")
+    system = Actor.system("test")
+    load_shipped_specifications(system)
+    donor = eligible_donor(system, assessed=dt.date.today() - dt.timedelta(days=60))
+    return manufactured_lot(system, donor, start=dt.date.today() - dt.timedelta(days=50))
+
+
+def _phone(browser, base: str, path: str, screenshot, name: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    phone = context.new_page()
+    _login(phone, base, "nurse")
+    phone.goto(f"{base}{path}")
+    _fits(phone)
+    screenshot(phone, name)
+    context.close()
+
+
+def test_release_receive_thaw_scan_refuse_administer_and_trace(live_server, audit_purge_on_teardown, page, browser,
+                                                               screenshot, journey_lot, site):
+    from django.utils import timezone
+
+    from celltrial.core.actor import Actor
+    from celltrial.product import services
+
+    base = live_server.url
+    lot = journey_lot
+
+    # QA releases the lot: a wrong password is refused, the right one signs it.
+    _login(page, base, "qa_tw")
+    page.goto(f"{base}/product/lots/{lot.lot_id}/")
+    assert page.inner_text("#disposition") == "release"
+    page.fill("#release-form #id_password", "not-my-password")
+    _submit(page, "#release-submit")
+    assert "The password is not correct" in page.content()
+    page.fill("#release-form #id_password", PASSWORD)
+    page.fill("#release-form #id_comment", "All release tests met")
+    _submit(page, "#release-submit")
+    assert page.inner_text("#lot-status") == "released"
+    assert page.locator("#coa-link").count() == 1
+    _fits(page)
+    screenshot(page, "product-1-qa-released")
+
+    # The manufacturer fills and ships a unit (services), after the release.
+    system = Actor.system("test")
+    unit = services.fill_units(system, lot, count=2)[0]
+    services.ship_units(system, [unit], destination_code=site.code, shipped_at=timezone.now())
+
+    # The pharmacist receives the unit, allocates it to the child's dose, thaws and prepares it.
+    _login(page, base, "pharmacist")
+    page.goto(f"{base}/product/units/{unit.unit_id}/")
+    page.select_option("#custody-form #id_event", "received")
+    page.fill("#custody-form #id_place", "Pharmacy, cell-therapy room")
+    _submit(page, "#custody-submit")
+    assert "Custody event recorded." in page.content()
+    page.fill("#allocation-form #id_subject_id", SUBJECT)
+    page.select_option("#allocation-form #id_dose_level", "DL1")
+    page.fill("#allocation-form #id_weight_kg", "24.5")
+    page.fill("#allocation-form #id_weight_date", (dt.date.today() - dt.timedelta(days=1)).isoformat())
+    _submit(page, "#allocate-submit")
+    assert SUBJECT in page.inner_text("#allocation") and "2.45" in page.inner_text("#dose")
+    for event, place in (("thawed", "37 °C water bath"), ("prepared", "Biosafety cabinet")):
+        page.select_option("#custody-form #id_event", event)
+        page.fill("#custody-form #id_place", place)
+        _submit(page, "#custody-submit")
+    ledger = page.inner_text("#ledger").lower()
+    assert all(e in ledger for e in ("stored", "shipped", "received", "thawed", "prepared"))
+    _fits(page)
+    screenshot(page, "product-2-pharmacist-prepared")
+
+    # The nurse scans the unit and the wrong wristband: refused, with the reason.
+    _login(page, base, "nurse")
+    page.goto(f"{base}/product/bedside/")
+    page.fill("#id_scanned_unit", unit.unit_id)
+    page.fill("#id_scanned_subject", WRONG_SUBJECT)
+    _submit(page, "#bedside-submit")
+    assert "REFUSED" in page.inner_text("#verdict")
+    assert "allocated to another participant" in page.inner_text("#reasons")
+    assert page.locator("#administration-form").count() == 0
+    _fits(page)
+    screenshot(page, "product-3-bedside-refused")
+
+    # The right pair matches; the administration is recorded.
+    page.goto(f"{base}/product/bedside/")
+    page.fill("#id_scanned_unit", unit.unit_id)
+    page.fill("#id_scanned_subject", SUBJECT)
+    _submit(page, "#bedside-submit")
+    assert "MATCH" in page.inner_text("#verdict")
+    check_path = page.url.removeprefix(base)
+    page.fill("#administration-form #id_rate_ml_per_min", "1.0")
+    page.fill("#administration-form #id_volume_ml", "2.45")
+    screenshot(page, "product-4-bedside-match")
+    _submit(page, "#administer-submit")
+
+    # The chain of identity shows every step, donor to administration.
+    assert "/chain/" in page.url
+    chain = page.inner_text("#chain")
+    donor = lot.batch.collection.donor.donor_id
+    for text in (donor, lot.batch.code, lot.lot_id, unit.unit_id, SUBJECT, "2.45"):
+        assert text in chain, text
+    custody = page.inner_text("#step-custody").lower()
+    assert all(e in custody for e in ("stored", "shipped", "received", "thawed", "prepared", "administered"))
+    assert "refused" in page.inner_text("#step-participant") and "match" in page.inner_text("#step-participant")
+    assert "released" in page.inner_text("#step-release")
+    assert page.inner_text("#step-administration").count("mL") >= 2
+    _fits(page)
+    screenshot(page, "product-5-chain-of-identity")
+
+    # On a phone, the bedside check and the chain stay within the screen.
+    _phone(browser, base, check_path, screenshot, "product-6-phone-bedside")
+    _phone(browser, base, f"/product/units/{unit.unit_id}/chain/", screenshot, "product-7-phone-chain")
+    _phone(browser, base, f"/product/units/{unit.unit_id}/", screenshot, "product-8-phone-unit")
+    _phone(browser, base, f"/product/lots/{lot.lot_id}/", screenshot, "product-9-phone-lot")
