@@ -10,31 +10,10 @@ from pathlib import Path
 import pytest
 
 import celltrial.participants
+from tests.web.test_i18n import _entries
 
 LOCALE = Path(celltrial.participants.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
 SOURCES = Path(celltrial.participants.__file__).parent
-
-
-def _entries(text: str) -> list[dict[str, str]]:
-    entries, current, key = [], {}, None
-    for line in [*text.splitlines(), ""]:
-        if not line.strip():
-            if current:
-                entries.append(current)
-            current, key = {}, None
-            continue
-        if line.startswith("#,"):
-            current["flags"] = line
-            continue
-        if line.startswith("#"):
-            continue
-        m = re.match(r'(msgid_plural|msgid|msgstr(?:\[\d+\])?) "(.*)"$', line)
-        if m:
-            key = m.group(1)
-            current[key] = m.group(2)
-        elif line.startswith('"') and key:
-            current[key] += line[1:-1]
-    return [e for e in entries if e.get("msgid")]
 
 
 @pytest.fixture(scope="module")
