@@ -1,160 +1,63 @@
 """Deny by default: every URL and API route, for every role, against the access the design grants.
 
-The expectations are written out here from DESIGN.md's role table, not derived from the code's
-permission map, so that a change to either is caught. A new URL without an expectation fails.
+The expectations are written out per room in tests/web/access/ (see its README) from DESIGN.md's role
+table, not derived from the code's permission map, so that a change to either is caught. A new URL
+without an expectation fails.
 """
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from celltrial.accounts.roles import Role
+from tests.web import access
 
-EVERYONE_BUT_GUARDIAN = {r.value for r in Role} - {"guardian"}
-AUDIT_READERS = {"auditor", "data_manager", "monitor", "qa", "admin", "investigator"}
-SIGNERS = {"qa", "investigator"}
-EDITORS = {"admin", "data_manager"}
-PRODUCT_READERS = {"qa", "pharmacist", "investigator", "monitor", "auditor", "data_manager", "medical_monitor"}
-BEDSIDE = {"pharmacist", "investigator"}
-# participants room: a site's children are read by its clinical team, monitors and auditors; the users here
-# hold no PII grant, so the identity vault and consent scans are refused to every role (the grant itself is
-# tested in tests/participants/test_vault.py).
-PARTICIPANT_READERS = {"investigator", "coordinator", "rater", "pharmacist", "data_manager", "monitor",
-                       "medical_monitor", "auditor"}
-SITE_TEAM = {"investigator", "coordinator"}
+
+def _rooms() -> list[ModuleType]:
+    """The expectation modules of tests/web/access/ (one per room; see its README), in records order."""
+    modules = [importlib.import_module(f"{access.__name__}.{info.name}")
+               for info in pkgutil.iter_modules(access.__path__) if not info.name.startswith("_")]
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.__name__))
+
+
+def _merged(attribute: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for module in _rooms():
+        entries = getattr(module, attribute, {})
+        clash = set(merged) & set(entries)
+        assert not clash, f"{module.__name__} repeats {attribute} expectations of another room: {sorted(clash)}"
+        merged.update(entries)
+    return merged
+
 
 # url name -> (method, roles allowed); everything else must be refused (403) or sent to login.
-WEB = {
-    "home": ("get", {r.value for r in Role}),
-    "protocol": ("get", EVERYONE_BUT_GUARDIAN),
-    "protocol_version": ("get", EVERYONE_BUT_GUARDIAN),
-    "sites": ("get", EVERYONE_BUT_GUARDIAN),
-    "site_detail": ("get", EVERYONE_BUT_GUARDIAN),
-    "site_sign": ("post", SIGNERS),
-    "site_edit": ("post", EDITORS),
-    "audit": ("get", AUDIT_READERS),
-    # product room: these users hold their roles at the site; manufacturing writes need a trial-wide grant
-    # (so no site role may make them: tests/product/test_product_pages.py checks trial-wide QA does).
-    "product": ("get", PRODUCT_READERS),
-    "product_donors": ("get", {"qa"}),
-    "product_donor": ("get", PRODUCT_READERS),
-    "product_donor_marker": ("post", set()),
-    "product_collection_new": ("post", set()),
-    "product_batch_new": ("post", set()),
-    "product_batch": ("get", PRODUCT_READERS),
-    "product_batch_record": ("post", set()),
-    "product_lot": ("get", PRODUCT_READERS),
-    "product_qc_result": ("post", set()),
-    "product_qc_correct": ("get", {"qa"}),
-    "product_release": ("post", set()),
-    "product_coa": ("get", PRODUCT_READERS),
-    "product_fill": ("post", set()),
-    "product_ship": ("post", set()),
-    "product_shipment": ("get", PRODUCT_READERS),
-    "product_temperature": ("post", {"pharmacist"}),
-    "product_unit": ("get", PRODUCT_READERS),
-    "product_custody": ("post", {"pharmacist"}),
-    "product_allocate": ("post", {"pharmacist"}),
-    "product_label": ("get", {"qa", "pharmacist"}),
-    "product_chain": ("get", PRODUCT_READERS),
-    "product_chain_pdf": ("get", PRODUCT_READERS),
-    "product_bedside": ("get", BEDSIDE),
-    "product_bedside_check": ("get", BEDSIDE),
-    "product_close_investigation": ("post", set()),
-    "product_recalls": ("get", {"qa"}),
-    "product_notifications": ("get", {"qa", "pharmacist", "investigator", "medical_monitor"}),
-    "participant_list": ("get", PARTICIPANT_READERS),
-    "participant_detail": ("get", PARTICIPANT_READERS),
-    "participant_screening": ("get", PARTICIPANT_READERS),
-    "participant_identity": ("get", set()),
-    "participant_screen": ("get", SITE_TEAM),
-    "prescreening_log": ("get", SITE_TEAM),
-    "prescreening_add": ("post", SITE_TEAM),
-    "participant_form_save": ("post", SITE_TEAM | {"rater"}),
-    "eligibility_sign": ("post", {"investigator"}),
-    "consent_record": ("post", set()),  # names the guardian from the vault: the PII grant is needed
-    "consent_sign": ("post", SITE_TEAM),
-    "consent_scan": ("get", set()),
-    "consent_scan_upload": ("post", set()),  # a scan of a signed form is personal data
-    "dissent_record": ("post", SITE_TEAM | {"rater", "pharmacist"}),
-    "dissent_resolve": ("post", {"investigator"}),
-    "participant_withdraw": ("post", SITE_TEAM),
-    "participant_enrol": ("post", SITE_TEAM),
-    "participant_dosing_day": ("post", SITE_TEAM),
-    "participant_dosed": ("post", {"investigator", "pharmacist"}),
-    "participant_rescreen": ("post", SITE_TEAM),
-    "visit_record": ("post", SITE_TEAM),
-    "visits_due": ("get", PARTICIPANT_READERS),
-    "funnel": ("get", EVERYONE_BUT_GUARDIAN),
-    "funnel_figure": ("get", EVERYONE_BUT_GUARDIAN),
-    "consent_documents": ("get", PARTICIPANT_READERS),
-    "consent_document_add": ("post", SITE_TEAM | {"data_manager"}),
-    "consent_document_file": ("get", PARTICIPANT_READERS),
-}
+WEB = _merged("WEB")
 PUBLIC = {"login", "logout", "set_language"}
-
-API = {
-    "/api/protocol/versions": EVERYONE_BUT_GUARDIAN,
-    "/api/protocol/current": EVERYONE_BUT_GUARDIAN,
-    "/api/protocol/versions/1": EVERYONE_BUT_GUARDIAN,
-    "/api/protocol/sites": EVERYONE_BUT_GUARDIAN,
-    "/api/audit/entries": AUDIT_READERS,
-    "/api/audit/verify": {"auditor", "data_manager", "qa", "admin"},
-    "/api/product/lots": PRODUCT_READERS,
-    "/api/product/lots/{lot_id}": PRODUCT_READERS,
-    "/api/product/units": PRODUCT_READERS,
-    "/api/product/units/{unit_id}": PRODUCT_READERS,
-    "/api/product/units/{unit_id}/chain": PRODUCT_READERS,
-    "/api/product/units/{unit_id}/custody": PRODUCT_READERS,
-    "/api/product/units/{unit_id}/bedside-checks": BEDSIDE,
-    "/api/participants/": PARTICIPANT_READERS,
-    "/api/participants/prescreening": SITE_TEAM,
-    "/api/participants/visits/due": PARTICIPANT_READERS,
-    "/api/participants/funnel": EVERYONE_BUT_GUARDIAN,
-    "/api/participants/consent-documents": PARTICIPANT_READERS,
-    "/api/participants/{participant_id}": PARTICIPANT_READERS,
-    "/api/participants/{participant_id}/identity": set(),
-    "/api/participants/{participant_id}/forms": PARTICIPANT_READERS,
-    "/api/participants/{participant_id}/eligibility": PARTICIPANT_READERS,
-    "/api/participants/{participant_id}/consents": PARTICIPANT_READERS,
-    "/api/participants/{participant_id}/visits": PARTICIPANT_READERS,
-}
+API = _merged("API")
 # Write routes: a role without the permission is refused (403) before its body is read; a role with it
 # reaches the handler (an empty body is then a 422 naming the missing fields).
-API_POST = {
-    "/api/participants/prescreening": SITE_TEAM,
-    "/api/participants/screen": SITE_TEAM,
-    "/api/participants/consent-documents": SITE_TEAM | {"data_manager"},
-    "/api/participants/{participant_id}/identity": SITE_TEAM,
-    "/api/participants/{participant_id}/forms/{visit}/{form}": SITE_TEAM | {"rater"},
-    "/api/participants/{participant_id}/eligibility/sign": {"investigator"},
-    "/api/participants/{participant_id}/consents": SITE_TEAM,
-    "/api/participants/consents/{consent_id}/sign": SITE_TEAM,
-    "/api/participants/consents/{consent_id}/scan": SITE_TEAM,
-    "/api/participants/{participant_id}/dissents": SITE_TEAM | {"rater", "pharmacist"},
-    "/api/participants/dissents/{dissent_id}/resolve": {"investigator"},
-    "/api/participants/{participant_id}/withdrawal": SITE_TEAM,
-    "/api/participants/{participant_id}/enrol": SITE_TEAM,
-    "/api/participants/{participant_id}/dosing-day": SITE_TEAM,
-    "/api/participants/{participant_id}/dosed": {"investigator", "pharmacist"},
-    "/api/participants/{participant_id}/rescreen": SITE_TEAM,
-    "/api/participants/visits/{visit_id}": SITE_TEAM,
-}
+API_POST = _merged("API_POST")
 
 
 @pytest.fixture
-def product_records(site):
-    from tests.product.records import build_access_records
-
-    return build_access_records(site)
-
-
-@pytest.fixture
-def participant_records(site):
-    from tests.participants.records import build_access_records
-
-    return build_access_records(site)
+def records(site) -> dict[str, Any]:
+    """One of each record every room's URLs need, built room by room (a room may reuse an earlier one's)."""
+    built: dict[str, Any] = {}
+    for module in _rooms():
+        build = getattr(module, "records", None)
+        if build is None:
+            continue
+        made = build(site, dict(built))
+        clash = set(made) & set(built)
+        assert not clash, f"{module.__name__} returns record keys another room returns: {sorted(clash)}"
+        built.update(made)
+    return built
 
 
 def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
@@ -181,50 +84,43 @@ def test_every_api_route_has_an_expectation():
     assert routes == set(API) | set(API_POST)
 
 
-def _url(name: str, site_code: str, records: dict | None = None, participants: dict | None = None) -> str:
-    from tests.participants.records import url_kwargs as participant_kwargs
-    from tests.product.records import url_kwargs
-
-    if records is not None and (kwargs := url_kwargs(name, records)) is not None:
-        return reverse(name, kwargs=kwargs)
-    if participants is not None and (kwargs := participant_kwargs(name, participants)) is not None:
-        return reverse(name, kwargs=kwargs)
-    if name in {"site_detail", "site_sign", "site_edit"}:
-        return reverse(name, args=[site_code])
-    if name == "protocol_version":
-        return reverse(name, args=[1])
+def _url(name: str, records: dict[str, Any]) -> str:
+    for module in _rooms():
+        kwargs = getattr(module, "url_kwargs", lambda _name, _records: None)(name, records)
+        if kwargs is not None:
+            return reverse(name, kwargs=kwargs)
     return reverse(name)
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role])
-def test_web_access_by_role(role, users, site, client, product_records, participant_records):
+def test_web_access_by_role(role, users, site, client, records):
     client.force_login(users[role])
     for name, (method, allowed) in WEB.items():
-        response = getattr(client, method)(_url(name, site.code, product_records, participant_records), {})
+        response = getattr(client, method)(_url(name, records), {})
         if role in allowed:
             assert response.status_code in (200, 302, 400), f"{role} should reach {name}: {response.status_code}"
         else:
             assert response.status_code == 403, f"{role} must be refused {name}: got {response.status_code}"
 
 
-def test_anonymous_is_sent_to_login(site, client, product_records, participant_records):
+def test_anonymous_is_sent_to_login(site, client, records):
     for name, (method, _allowed) in WEB.items():
-        response = getattr(client, method)(_url(name, site.code, product_records, participant_records), {})
+        response = getattr(client, method)(_url(name, records), {})
         assert response.status_code == 302 and reverse("login") in response.url, name
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role])
-def test_api_access_by_role(role, users, site, client, product_records, participant_records):
+def test_api_access_by_role(role, users, site, client, records):
     from celltrial.accounts.services import issue_token
     from celltrial.core.actor import Actor
 
     token = issue_token(Actor.system("test"), users[role], "t")
     for path, allowed in API.items():
-        response = client.get(path.format(**product_records, **participant_records), HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = client.get(path.format(**records), HTTP_AUTHORIZATION=f"Bearer {token}")
         expected = 200 if role in allowed else 403
         assert response.status_code == expected, f"{role} {path}: {response.status_code}"
     for path, allowed in API_POST.items():
-        response = client.post(path.format(**participant_records), {}, content_type="application/json",
+        response = client.post(path.format(**records), {}, content_type="application/json",
                                HTTP_AUTHORIZATION=f"Bearer {token}")
         if role in allowed:
             assert response.status_code in (200, 404, 409, 422), f"{role} should reach POST {path}: {response.status_code}"
@@ -232,11 +128,11 @@ def test_api_access_by_role(role, users, site, client, product_records, particip
             assert response.status_code == 403, f"{role} must be refused POST {path}: {response.status_code}"
 
 
-def test_api_without_token_is_refused(site, client, product_records, participant_records):
+def test_api_without_token_is_refused(site, client, records):
     for path in API:
-        assert client.get(path.format(**product_records, **participant_records)).status_code == 401
+        assert client.get(path.format(**records)).status_code == 401
     for path in API_POST:
-        assert client.post(path.format(**participant_records), {}, content_type="application/json").status_code == 401
+        assert client.post(path.format(**records), {}, content_type="application/json").status_code == 401
 
 
 def test_other_sites_are_hidden(users, site, other_site, client, make_user):

@@ -34,3 +34,20 @@ def open_cohort(protocol: Any) -> CohortInfo | None:
             return CohortInfo(number, level.code, level.dose_cells_per_kg, level.label,
                               reason="first cohort open (escalation rules not yet in operation)")
     return None
+
+
+@dataclass(frozen=True)
+class DosingRefusal:
+    """Why a participant may not be dosed on a day (sentinel observation, stagger interval, awaiting an SRC
+    decision), and the first day it becomes allowed (None when no date can be named)."""
+
+    reason: str
+    allowed_from: Any = None  # datetime.date | None
+
+
+def dosing_refusal(participant: Any, on: Any) -> DosingRefusal | None:
+    """Whether dosing ``participant`` on day ``on`` breaks the sentinel or stagger rule.
+
+    Placeholder until the escalation room lands: no refusal.
+    """
+    return None

@@ -1,0 +1,1 @@
+"""Data quality: edit checks, queries, source-data verification, freeze and lock."""

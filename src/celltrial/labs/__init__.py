@@ -1,0 +1,1 @@
+"""labs: lab panels, units, reference ranges, CTCAE grades, vitals."""

@@ -1,0 +1,1 @@
+"""Access-matrix expectations, one module per room (see README.md)."""
