@@ -51,6 +51,18 @@ def test_audit_viewer_filters(users, site, client):
     assert "The end date is before the start date." in bad_dates.content.decode()
 
 
+def test_audit_roles_are_named_in_the_readers_language(users, site, client):
+    """The role column names the role (DESIGN.md "Languages": the audit vocabulary is translated), not its code."""
+    admin = Actor(user=users["admin"], role="admin", site_code=site.code)
+    edit_site(admin, site, {"principal_investigator": "Prof. Role"}, expected_version=site.version, reason="delegation")
+    client.force_login(users["auditor"])
+    english = client.get(reverse("audit"), {"action": "update"}).content.decode()
+    assert '"Role">System administrator</td>' in english and '"Role">admin</td>' not in english
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("audit"), {"action": "update"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-label="角色">系统管理员</td>' in chinese and 'data-label="角色">admin</td>' not in chinese
+
+
 def test_audit_times_are_shown_in_site_time(users, site, client):
     """Store UTC, show site-local (DESIGN.md "Time"): Beijing is UTC+8 all year."""
     import zoneinfo

@@ -71,6 +71,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     for e in page:
         e.local_tz = site_zone(e.site_code, zones).key
         e.action_label = vocabulary.action_label(e.action)
+        e.role_label = vocabulary.role_label(e.role)
         e.type_label = vocabulary.record_type_label(e.object_type)
         e.reason_label = vocabulary.reason_text(e.reason)
         e.change_rows = [

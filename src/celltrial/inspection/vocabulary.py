@@ -13,6 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from celltrial.accounts.roles import ROLE_LABELS, Role
 from celltrial.audit.models import Action
 
 _EVENT_TYPES = {"accounts.login": gettext_lazy("login attempt")}
@@ -23,6 +24,15 @@ _KEYS = {"signature": gettext_lazy("signature"), "meaning": gettext_lazy("meanin
 def action_label(code: str) -> str:
     try:
         return str(Action(code).label)
+    except ValueError:
+        return code
+
+
+def role_label(code: str) -> str:
+    """The role an entry was made in, in the reader's language; a code no role has (the platform's own
+    entries) as stored."""
+    try:
+        return str(ROLE_LABELS[Role(code)])
     except ValueError:
         return code
 
