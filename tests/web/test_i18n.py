@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-LOCALE = Path(__file__).resolve().parents[2] / "src" / "celltrial" / "locale" / "zh_Hans" / "LC_MESSAGES"
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "celltrial"
+LOCALE = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES"
+# The main catalog and every room's own (a room keeps its messages beside its code).
+CATALOGS = sorted(PACKAGE.glob("**/locale/zh_Hans/LC_MESSAGES"))
 
 
 def _entries(po_text: str) -> list[dict[str, str]]:
@@ -35,17 +38,23 @@ def _entries(po_text: str) -> list[dict[str, str]]:
     return [e for e in entries if e.get("msgid")]
 
 
-def test_every_message_is_translated():
-    entries = _entries((LOCALE / "django.po").read_text())
-    assert len(entries) > 100
+def test_every_catalog_is_found():
+    assert LOCALE in CATALOGS and len(CATALOGS) >= 3
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_message_is_translated(catalog):
+    entries = _entries((catalog / "django.po").read_text())
+    assert len(entries) > 10
     untranslated = [e["msgid"] for e in entries if not (e.get("msgstr") or e.get("msgstr[0]"))]
     fuzzy = [e["msgid"] for e in entries if "fuzzy" in e.get("flags", "")]
     assert untranslated == [] and fuzzy == []
 
 
-def test_compiled_catalog_matches_the_source():
-    entries = _entries((LOCALE / "django.po").read_text())
-    with (LOCALE / "django.mo").open("rb") as fh:
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_compiled_catalog_matches_the_source(catalog):
+    entries = _entries((catalog / "django.po").read_text())
+    with (catalog / "django.mo").open("rb") as fh:
         catalog = gettext.GNUTranslations(fh)
     for e in entries:
         if "msgid_plural" not in e:
