@@ -6,6 +6,7 @@ force when it was made.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -131,3 +132,32 @@ def test_load_protocol_as_a_named_user_only(users, amended, make_user, capsys):
     assert (entry.username, entry.role) == ("dm-sponsor", "data_manager")
     with pytest.raises(SystemExit):
         main(["load-protocol", str(amended), "--user", "Dr Free Text"])
+
+
+def test_cli_shows_what_loads_with_a_fallback(db, amended, capsys):
+    """A REDCap `sql` field loads as text with a warning naming the field (docs/redcap.md), and the person
+    loading the protocol is told, with file:line."""
+    vitals = amended.parent / "forms" / "vitals.csv"
+    text = vitals.read_text()
+    vitals.write_text(text.rstrip("\n") + '\n"vs_site_list","vitals","","sql","Site",'
+                      '"select value from redcap_data","","","","","","","","","","","",""\n')
+    assert main(["load-protocol", str(amended)]) == 0
+    err = capsys.readouterr().err
+    warning = next(line for line in err.splitlines() if line.startswith("warning:"))
+    assert "vitals.csv:" in warning and "vs_site_list" in warning
+    assert main(["load-protocol", str(amended), "--json"]) == 0
+    loaded = json.loads(capsys.readouterr().out)
+    assert [w["field"] for w in loaded["warnings"]] == ["vitals.vs_site_list"]
+
+
+def test_an_edit_check_naming_no_field_is_refused_at_its_line(db, amended, capsys):
+    """An edit check whose logic reads a field no form has is refused when the protocol loads, with file and
+    line, not first noticed when a form is saved."""
+    text = amended.read_text()
+    assert "[bl][weight_kg] <> ''" in text
+    lines = text.replace("[bl][weight_kg] <> ''", "[bl][weight_kgs] <> ''", 1).splitlines()
+    amended.write_text("\n".join(lines) + "\n")
+    bad_line = next(i for i, line in enumerate(lines, start=1) if "weight_kgs" in line)
+    assert main(["load-protocol", str(amended)]) == 1
+    err = capsys.readouterr().err
+    assert f"protocol.yaml:{bad_line}:" in err and "[weight_kgs]" in err

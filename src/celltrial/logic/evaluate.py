@@ -24,6 +24,7 @@ from celltrial.logic.nodes import (
     Node,
     Not,
     Number,
+    Smart,
     String,
 )
 from celltrial.logic.values import BLANK, Value, as_number, compare, from_python, is_true, number_result
@@ -47,17 +48,33 @@ _ARITHMETIC: dict[str, Callable[[float, float], float]] = {
 }
 
 
+# (event or None, field, instance text) -> the value, for [field][2] and [field][previous-instance]
+InstanceLookup = Callable[[str | None, str, str], Any]
+
+
 class Evaluator:
-    def __init__(self, record: Record, events: Mapping[str, Record] | None, context: Context) -> None:
+    def __init__(self, record: Record, events: Mapping[str, Record] | None, context: Context,
+                 smart: Mapping[str, Any] | None = None, instances: InstanceLookup | None = None) -> None:
         self.record = record
         self.events = events
         self.context = context
+        self.smart = smart or {}
+        self.instances = instances
 
     def value(self, node: Node) -> Value:
         if isinstance(node, Number | String | Boolean):
             return node.value
         if isinstance(node, Field):
+            if node.instance is not None and node.instance.lower() != "current-instance":
+                # Another instance of a repeating form: only the caller knows the other rows.
+                if self.instances is None or node.ref.code is not None:
+                    return BLANK
+                return from_python(self.instances(node.ref.event, node.ref.field, node.instance.lower()))
             return self.lookup(node.ref)
+        if isinstance(node, Smart):
+            # Smart variables the caller did not supply are blank (documented in docs/logic.md).
+            value = self.smart.get(node.text, self.smart.get(node.text.lower()))
+            return from_python(value)
         if isinstance(node, Negate):
             number = as_number(self.value(node.operand))
             return BLANK if number is None else number_result(-number)

@@ -52,8 +52,37 @@ class Boolean:
 
 @dataclass(frozen=True)
 class Field:
+    """``[event][field(code)][instance]``; ``instance`` is a number (``"2"``), an instance smart
+    variable (``"current-instance"``, ``"previous-instance"`` …) or ``None`` (the current instance)."""
+
     ref: FieldRef
     position: int = field(default=0, compare=False)
+    instance: str | None = None
+
+    def to_source(self) -> str:
+        text = self.ref.to_source()
+        return text if self.instance is None else f"{text}[{self.instance}]"
+
+
+@dataclass(frozen=True)
+class Smart:
+    """A REDCap smart variable, e.g. ``[event-name]``, ``[current-instance]``,
+    ``[survey-duration-completed:consent:m]``, or a field with a modifier such as ``[sex:label]``.
+
+    ``text`` is what stands between the brackets; ``name`` the part before the first ``:``.
+    Evaluation reads ``smart[text]`` from the caller (blank when not given).
+    """
+
+    text: str
+    position: int = field(default=0, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.text.split(":", 1)[0]
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(self.text.split(":")[1:])
 
 
 @dataclass(frozen=True)
@@ -89,7 +118,7 @@ class Call:
     position: int = field(default=0, compare=False)
 
 
-Node = Number | String | Boolean | Field | Negate | Not | Binary | Call
+Node = Number | String | Boolean | Field | Smart | Negate | Not | Binary | Call
 
 COMPARISONS = frozenset({"=", "<>", "<", "<=", ">", ">="})
 ARITHMETIC = frozenset({"+", "-", "*", "/", "^"})

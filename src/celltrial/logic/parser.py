@@ -27,6 +27,7 @@ from celltrial.logic.nodes import (
     Node,
     Not,
     Number,
+    Smart,
     String,
     children,
 )
@@ -63,6 +64,23 @@ _MAX_LITERAL_DIGITS = 300
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_]+\Z")
 _CHECKBOX = re.compile(r"([A-Za-z][A-Za-z0-9_]*)\(([A-Za-z0-9_.\-]+)\)\Z")
+# Smart variables are lower-case words joined by hyphens, with optional ':' parameters; a field with a
+# modifier ([sex:label], [symptoms:checked]) is read the same way.
+_SMART = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?::[^\[\]:]*)*\Z")
+INSTANCE_SMART_VARIABLES = frozenset({
+    "current-instance", "previous-instance", "next-instance", "first-instance", "last-instance", "new-instance",
+})
+EVENT_SMART_VARIABLES = frozenset({
+    "event-name", "previous-event-name", "next-event-name", "first-event-name", "last-event-name",
+})
+
+
+def _is_smart(text: str) -> bool:
+    return ("-" in text or ":" in text) and _CHECKBOX.match(text) is None and _SMART.match(text) is not None
+
+
+def _is_instance(text: str) -> bool:
+    return text.isdigit() or text.lower() in INSTANCE_SMART_VARIABLES
 
 
 def parse_tree(source: str) -> Node:
@@ -264,19 +282,40 @@ class _Parser:
         return call
 
     def field(self, first: Token) -> Node:
-        following = self.peek()
-        if following.kind is Kind.FIELD and following.position == first.end:
-            self.advance()
-            third = self.peek()
-            if third.kind is Kind.FIELD and third.position == following.end:
-                raise self.error(
-                    "repeating-instance references like [event][field][1] are not supported", third.position
-                )
-            event = first.text.strip()
-            if not _EVENT_NAME.match(event):
-                raise self.error(f"'{first.text}' is not a valid unique event name", first.position)
-            return Field(self.field_ref(event, following), first.position)
-        return Field(self.field_ref(None, first), first.position)
+        """``[field]``, ``[event][field]``, ``[field][instance]``, ``[event][field][instance]`` or a
+        smart variable such as ``[event-name]``; adjacent bracket groups belong together."""
+        groups = [first]
+        while self.peek().kind is Kind.FIELD and self.peek().position == groups[-1].end and len(groups) < 4:
+            groups.append(self.advance())
+        if len(groups) == 4:
+            raise self.error("too many [..] groups in one reference (at most [event][field][instance])",
+                             groups[3].position)
+        texts = [g.text.strip() for g in groups]
+        instance: str | None = None
+        if len(groups) >= 2 and _is_instance(texts[-1]):  # field names never start with a digit
+            instance = texts[-1]
+            groups, texts = groups[:-1], texts[:-1]
+        if len(groups) == 3:
+            raise self.error(f"'[{texts[2]}]' is not a repeat instance (a number or [current-instance])",
+                             groups[2].position)
+        if len(groups) == 1:
+            if instance is None and _is_smart(texts[0]):
+                name, _, modifier = texts[0].partition(":")
+                if modifier.lower() == "value" and _FIELD_NAME.match(name):
+                    # [sex:value] is the stored value, as [sex]
+                    return Field(FieldRef(None, name, None), first.position)
+                return Smart(texts[0], first.position)
+            return Field(self.field_ref(None, groups[0]), first.position, instance)
+        event = texts[0]
+        if _is_smart(event):
+            if event.lower() not in EVENT_SMART_VARIABLES:
+                raise self.error(f"'[{event}]' cannot stand for an event before [{texts[1]}]", first.position)
+            event = event.lower()
+        elif not _EVENT_NAME.match(event):
+            raise self.error(f"'{groups[0].text}' is not a valid unique event name", first.position)
+        # [event-name][field] is the current event, as a plain [field]
+        return Field(self.field_ref(None if event == "event-name" else event, groups[1]), first.position,
+                     instance)
 
     def field_ref(self, event: str | None, token: Token) -> FieldRef:
         text = token.text.strip()
@@ -287,6 +326,6 @@ class _Parser:
         checkbox = _CHECKBOX.match(text)
         if checkbox:
             return FieldRef(event, checkbox.group(1), checkbox.group(2))
-        if "-" in text or ":" in text:
-            raise self.error(f"smart variable or modifier '[{text}]' is not supported", token.position)
+        if _is_smart(text):
+            raise self.error(f"smart variable '[{text}]' cannot be used here", token.position)
         raise self.error(f"'{text}' is not a valid field name", token.position)

@@ -16,6 +16,7 @@ from celltrial.logic.nodes import (
     Node,
     Not,
     Number,
+    Smart,
     String,
 )
 from celltrial.logic.values import format_number
@@ -54,7 +55,9 @@ def to_source(node: Node) -> str:
     if isinstance(node, Boolean):
         return "true" if node.value else "false"
     if isinstance(node, Field):
-        return node.ref.to_source()
+        return node.to_source()
+    if isinstance(node, Smart):
+        return f"[{node.text}]"
     if isinstance(node, Call):
         return f"{node.name}({', '.join(to_source(arg) for arg in node.args)})"
     if isinstance(node, Negate):

@@ -83,6 +83,11 @@ def tokenize(source: str) -> list[Token]:
         if c.isspace():
             i += 1
             continue
+        if (c == "#" or source.startswith("//", i)) and not source[source.rfind("\n", 0, i) + 1 : i].strip():
+            # A comment line (REDCap: "# ..." or "// ..." at the start of a line of logic or a calculation).
+            end = source.find("\n", i)
+            i = n if end == -1 else end + 1
+            continue
         if c in _DIGITS or (c == "." and i + 1 < n and source[i + 1] in _DIGITS):
             m = _NUMBER.match(source, i)
             assert m is not None  # guarded by the test above
@@ -125,9 +130,12 @@ def tokenize(source: str) -> list[Token]:
         elif c == ",":
             tokens.append(Token(Kind.COMMA, c, i, i + 1))
             i += 1
-        elif source.startswith(("&&", "||", "=="), i):
-            hint = {"&&": "and", "||": "or", "==": "="}[source[i : i + 2]]
-            raise LogicSyntaxError(f"'{source[i : i + 2]}' is not REDCap syntax; use '{hint}'", source, i)
+        elif source.startswith(("&&", "||"), i):
+            # REDCap reads the JavaScript spellings as and / or.
+            tokens.append(Token(Kind.NAME, "and" if c == "&" else "or", i, i + 2))
+            i += 2
+        elif source.startswith("==", i):
+            raise LogicSyntaxError("'==' is not REDCap syntax; use '='", source, i)
         elif source.startswith(_TWO_CHAR_OPS, i):
             tokens.append(Token(Kind.OP, source[i : i + 2], i, i + 2))
             i += 2

@@ -11,6 +11,7 @@ the site record. Loading a protocol creates the sites it adds and never overwrit
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from celltrial.core.actor import Actor
 from celltrial.core.errors import AccessDenied
 from celltrial.study.models import ProtocolVersion, Site
 from celltrial.study.permissions import PROTOCOL_LOAD, SITE_APPROVE, SITE_EDIT
-from celltrial.study.protocol import Protocol, default_protocol_path, load_protocol
+from celltrial.study.protocol import Protocol, default_protocol_path
+from celltrial.study.protocol.errors import LoadWarning
+from celltrial.study.protocol.loader import load_protocol_with_warnings
 
 _create_version = Create("load_protocol", ProtocolVersion, permission=PROTOCOL_LOAD, fields=(
     "number", "protocol_id", "version_label", "content", "content_hash", "source_name", "loaded_by"))
@@ -43,6 +46,8 @@ class LoadResult:
     sites_created: list[str]
     # Sites whose details in the file differ from the site record, which is kept as it is.
     sites_differing: dict[str, list[str]] = field(default_factory=dict)
+    # What the file holds that loads with a documented fallback (docs/redcap.md): shown to whoever loads it.
+    warnings: list[LoadWarning] = field(default_factory=list)
 
 
 def version_in_force() -> ProtocolVersion | None:
@@ -58,8 +63,9 @@ def load_protocol_file(actor: Actor, path: str | Path, *, reason: str = "") -> L
 
     Raises ``celltrial.study.protocol.ProtocolError`` (every issue with file, line and field) for a bad file.
     """
-    protocol = load_protocol(Path(path))
-    return store_protocol(actor, protocol, source_name=Path(path).name, reason=reason)
+    protocol, warnings = load_protocol_with_warnings(Path(path))
+    result = store_protocol(actor, protocol, source_name=Path(path).name, reason=reason)
+    return dataclasses.replace(result, warnings=list(warnings))
 
 
 def load_default_protocol(actor: Actor) -> LoadResult | None:

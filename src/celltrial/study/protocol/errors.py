@@ -39,6 +39,25 @@ class Issue:
         return f"{where}: {field}: {self.message}"
 
 
+@dataclass(frozen=True)
+class LoadWarning:
+    """Something REDCap accepts that celltrial loads with a documented fallback (docs/redcap.md)."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    fallback: str
+    csv_column: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        field = self.field
+        if self.csv_column:
+            field += f' (column "{self.csv_column}")'
+        return f"{where}: {field}: warning: {self.message}; fallback: {self.fallback}"
+
+
 class ProtocolError(InputError):
     """A protocol definition that cannot be used; `.issues` lists every problem found."""
 

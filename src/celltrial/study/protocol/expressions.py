@@ -6,6 +6,23 @@ from dataclasses import dataclass
 
 from celltrial import logic
 from celltrial.logic import nodes
+from celltrial.logic.parser import EVENT_SMART_VARIABLES, INSTANCE_SMART_VARIABLES
+
+# Smart variables the form page passes to the expression language (`smart=` of Expression.evaluate):
+# the visit code, the repeat instance, the subject label and the user. Others are blank, with a warning.
+SUPPLIED_SMART_VARIABLES = frozenset({"event-name", "current-instance", "record-name", "user-name"})
+# REDCap's smart variables that a dictionary may use in logic (those celltrial cannot evaluate are blank).
+KNOWN_SMART_VARIABLES = frozenset({
+    *SUPPLIED_SMART_VARIABLES, *EVENT_SMART_VARIABLES, *INSTANCE_SMART_VARIABLES,
+    "event-label", "event-id", "event-number", "arm-number", "arm-label", "record-dag-name", "record-dag-id",
+    "record-dag-label", "user-role-id", "user-role-name", "user-role-label", "user-dag-name", "user-dag-id",
+    "user-dag-label", "user-fullname", "user-email", "project-id", "redcap-base-url", "redcap-version",
+    "instrument-name", "instrument-label", "is-form", "is-survey", "survey-title", "survey-link", "survey-url",
+    "survey-queue-url", "survey-date-completed", "survey-time-completed", "survey-date-started",
+    "survey-time-started", "survey-duration", "survey-duration-completed", "form-url", "form-link",
+    "survey-return-code", "data-table", "aggregate-min", "aggregate-max", "aggregate-mean", "aggregate-median",
+    "aggregate-sum", "aggregate-count", "aggregate-stdev", "aggregate-unique", "calendar-url", "calendar-link",
+})
 
 
 @dataclass(frozen=True)
@@ -33,11 +50,30 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class SmartUse:
+    """A smart variable (`[event-name]`, `[survey-duration-completed:consent]`, `[sex:label]`) and where."""
+
+    text: str
+    place: Place
+
+
+@dataclass(frozen=True)
+class InstanceUse:
+    """`[field][2]` or `[field][previous-instance]`: a value from another instance of a repeating form."""
+
+    reference: Reference
+    instance: str
+    place: Place
+
+
+@dataclass(frozen=True)
 class Analysis:
     references: frozenset[Reference]
     places: dict[Reference, Place]  # where the field part of each reference first appears
     event_places: dict[Reference, Place]  # where the [event] part of each cross-visit reference first appears
     comparisons: tuple[Comparison, ...]
+    smart: tuple[SmartUse, ...] = ()
+    instances: tuple[InstanceUse, ...] = ()
 
 
 class ExpressionError(Exception):
@@ -64,11 +100,21 @@ def analyse(source: str) -> Analysis:
     places: dict[Reference, Place] = {}
     event_places: dict[Reference, Place] = {}
     comparisons: list[Comparison] = []
+    smart: list[SmartUse] = []
+    instances: list[InstanceUse] = []
     for node in nodes.walk(expression.tree):
+        if isinstance(node, nodes.Smart):
+            smart.append(SmartUse(node.text, _place(source, node.position)))
+        if isinstance(node, nodes.Field) and node.instance is not None \
+                and node.instance.lower() != "current-instance":
+            instances.append(InstanceUse(_reference(node), node.instance, _place(source, node.position)))
         if isinstance(node, nodes.Field):
             ref = _reference(node)
             # [event][field]: the field part starts at the second '[' (event names hold no brackets)
-            field_at = source.index("[", node.position + 1) if ref.event is not None else node.position
+            # ([event-name][field] is read as the current event: its field part is also the second '[')
+            field_at = (source.index("[", node.position + 1)
+                        if ref.event is not None or source.startswith("[event-name]", node.position)
+                        else node.position)
             _first(places, ref, _place(source, field_at))
             if ref.event is not None:
                 _first(event_places, ref, _place(source, node.position))
@@ -77,7 +123,7 @@ def analyse(source: str) -> Analysis:
                 if isinstance(side, nodes.Field) and isinstance(other, nodes.String | nodes.Number):
                     literal = other.value if isinstance(other, nodes.String) else _number_text(other.value)
                     comparisons.append(Comparison(_reference(side), literal, _place(source, other.position)))
-    return Analysis(frozenset(places), places, event_places, tuple(comparisons))
+    return Analysis(frozenset(places), places, event_places, tuple(comparisons), tuple(smart), tuple(instances))
 
 
 def _first(places: dict[Reference, Place], ref: Reference, place: Place) -> None:

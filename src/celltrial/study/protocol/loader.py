@@ -6,6 +6,7 @@ of a stage are reported together so a coordinator can fix a file in one pass.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,11 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from celltrial.study.protocol import validate
-from celltrial.study.protocol.errors import Issue, Path_, ProtocolError, dotted
+from celltrial.study.protocol.errors import Issue, LoadWarning, Path_, ProtocolError, dotted
 from celltrial.study.protocol.limits import ReadBudget
-from celltrial.study.protocol.redcap import read_redcap_csv
+from celltrial.study.protocol.redcap import CsvForm, read_redcap_file
 from celltrial.study.protocol.safe_files import confined_path
-from celltrial.study.protocol.schema import Protocol
+from celltrial.study.protocol.schema import Form, Protocol
 from celltrial.study.protocol.sourcemap import SourceMap
 from celltrial.study.protocol.yaml_lines import YamlReadError, read_yaml
 
@@ -29,8 +30,14 @@ def load_protocol(path: str | Path) -> Protocol:
     """Read and validate a protocol; raises ProtocolError listing every issue (file:line: field: message).
 
     The protocol and the files it includes are read within the limits of `limits.py`, and
-    includes must stay inside the protocol's folder.
+    includes must stay inside the protocol's folder. What loads with a fallback (a REDCap feature
+    celltrial does not run) is not an error: `load_protocol_with_warnings` returns those too.
     """
+    return load_protocol_with_warnings(path)[0]
+
+
+def load_protocol_with_warnings(path: str | Path) -> tuple[Protocol, list[LoadWarning]]:
+    """`load_protocol`, and the warnings (file, line, field, message, fallback) in file order."""
     path = Path(path)
     display = str(path)
     budget = ReadBudget()
@@ -39,8 +46,9 @@ def load_protocol(path: str | Path) -> Protocol:
     except YamlReadError as exc:
         raise ProtocolError(exc.issues) from None
     issues: list[Issue] = []
+    warnings: list[LoadWarning] = []
     if isinstance(data, dict) and isinstance(data.get("forms"), list):
-        data["forms"] = _expand_forms(data["forms"], _Folder(path.parent, budget), smap, issues)
+        data["forms"] = _expand_forms(data["forms"], _Folder(path.parent, budget), smap, issues, warnings)
     if issues:
         # Do not validate a half-read dictionary: follow-on errors would only bury the real ones.
         raise ProtocolError(issues)
@@ -49,9 +57,77 @@ def load_protocol(path: str | Path) -> Protocol:
     except ValidationError as exc:
         raise ProtocolError(_schema_issues(exc, data, smap)) from None
     findings = validate.check(protocol)
-    if findings:
-        raise ProtocolError(_finding_issue(f, smap) for f in findings)
-    return protocol
+    if any(not f.warning for f in findings):
+        raise ProtocolError(_finding_issue(f, smap) for f in findings if not f.warning)
+    warnings += [_finding_warning(f, smap, protocol.forms) for f in findings if f.warning]
+    return protocol, _in_file_order(warnings)
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """A REDCap data dictionary read on its own: its forms and what loaded with a fallback."""
+
+    forms: list[Form]
+    warnings: list[LoadWarning]
+
+
+def load_dictionary(path: str | Path) -> Dictionary:
+    """Read one REDCap data dictionary (CSV with either header, or API JSON metadata) on its own.
+
+    Raises ProtocolError (file:line) for what REDCap refuses too; everything else loads, with warnings.
+    [event][field] references are not checked against visits (a dictionary has none).
+    """
+    path = Path(path)
+    display = str(path)
+    csv_forms, issues = read_redcap_file(path, display, ReadBudget())
+    if not csv_forms and not issues:
+        issues = [Issue(display, 1, "(file)", "the data dictionary has no fields")]
+    warnings: list[LoadWarning] = []
+    smap = SourceMap(display)  # paths as in a protocol: ("forms", index, "fields", …)
+    for index, csv_form in enumerate(csv_forms):
+        _csv_form_findings(csv_form, index, issues, warnings)
+        smap.graft(("forms", index), csv_form.source)
+    if issues:
+        raise ProtocolError(issues)
+    forms: list[Form] = []
+    for index, csv_form in enumerate(csv_forms):
+        try:
+            forms.append(Form.model_validate(csv_form.data))
+        except ValidationError as exc:
+            for issue in _schema_issues(exc, csv_form.data, csv_form.source):
+                field = f"forms[{index}]" + ("" if issue.field == "(top level)" else f".{issue.field}")
+                issues.append(Issue(issue.file, issue.line, field, issue.message, csv_column=issue.csv_column))
+    if issues:
+        raise ProtocolError(issues)
+    findings = validate.check_forms(forms)
+    if any(not f.warning for f in findings):
+        raise ProtocolError(_finding_issue(f, smap) for f in findings if not f.warning)
+    warnings += [_finding_warning(f, smap, forms) for f in findings if f.warning]
+    return Dictionary(forms, _in_file_order(warnings))
+
+
+def _in_file_order(warnings: list[LoadWarning]) -> list[LoadWarning]:
+    return sorted(warnings, key=lambda w: (w.file, w.line if w.line is not None else 0, w.field))
+
+
+def _csv_form_findings(csv_form: CsvForm, index: int, issues: list[Issue], warnings: list[LoadWarning]) -> None:
+    """The reader's problems and warnings of one form, placed at file:line (form `index` of the protocol)."""
+    for problem_path, message in csv_form.problems:
+        origin = csv_form.source.locate(problem_path)
+        issues.append(Issue(origin.file, origin.line, dotted(("forms", index, *problem_path)),
+                            message, csv_column=origin.csv_column))
+    for warning_path, message, fallback in csv_form.warnings:
+        origin = csv_form.source.locate(warning_path)
+        warnings.append(LoadWarning(origin.file, origin.line, _field_name(csv_form, warning_path), message,
+                                    fallback, csv_column=origin.csv_column))
+
+
+def _field_name(csv_form: CsvForm, path: Path_) -> str:
+    """A warning names the field (its variable name), as REDCap's own messages do."""
+    if len(path) >= 2 and path[0] == "fields" and isinstance(path[1], int):
+        name = csv_form.data["fields"][path[1]].get("name") or f"fields[{path[1]}]"
+        return f"{csv_form.data['name']}.{name}"
+    return str(csv_form.data["name"])
 
 
 class _Folder:
@@ -94,7 +170,8 @@ class _Where:
 # --- forms: inline, `include:` YAML files, `redcap:` data dictionaries -------------------------------
 
 
-def _expand_forms(entries: list[Any], folder: _Folder, smap: SourceMap, issues: list[Issue]) -> list[Any]:
+def _expand_forms(entries: list[Any], folder: _Folder, smap: SourceMap, issues: list[Issue],
+                  warnings: list[LoadWarning]) -> list[Any]:
     """Replace `include:` and `redcap:` entries by the forms they hold, re-keying the source map."""
     entry_maps = smap.children(("forms",))
     smap.drop(("forms",))
@@ -107,7 +184,7 @@ def _expand_forms(entries: list[Any], folder: _Folder, smap: SourceMap, issues: 
                 continue
             forms_here = _include(entry["include"], folder, where, issues)
         elif isinstance(entry, dict) and "redcap" in entry:
-            forms_here = _redcap(entry, folder, where, len(forms), issues)
+            forms_here = _redcap(entry, folder, where, len(forms), issues, warnings)
         else:
             forms_here = [(entry, where.smap)]
         for form, form_map in forms_here:
@@ -133,7 +210,7 @@ def _include(rel: Any, folder: _Folder, where: _Where, issues: list[Issue]) -> l
 
 
 def _redcap(entry: dict[str, Any], folder: _Folder, where: _Where, first_index: int,
-            issues: list[Issue]) -> list[tuple[Any, SourceMap]]:
+            issues: list[Issue], warnings: list[LoadWarning]) -> list[tuple[Any, SourceMap]]:
     for key in sorted(set(entry) - _REDCAP_ENTRY_KEYS):
         where.issue(issues, (key,), f"unknown key {key!r} in a redcap entry (redcap, forms)")
     rel = entry["redcap"]
@@ -141,7 +218,7 @@ def _redcap(entry: dict[str, Any], folder: _Folder, where: _Where, first_index: 
     if found is None:
         return []
     target, display = found
-    csv_forms, file_issues = read_redcap_csv(target, display, folder.budget)
+    csv_forms, file_issues = read_redcap_file(target, display, folder.budget)
     issues.extend(file_issues)
     if not csv_forms and file_issues:
         return []  # an unreadable file: "form 'x' is not in it" would only bury the reason
@@ -156,10 +233,7 @@ def _redcap(entry: dict[str, Any], folder: _Folder, where: _Where, first_index: 
             where.issue(issues, ("forms", name), f"form {name!r} is not in {rel}")
     result = []
     for offset, csv_form in enumerate(csv_forms):
-        for problem_path, message in csv_form.problems:
-            origin = csv_form.source.locate(problem_path)
-            issues.append(Issue(origin.file, origin.line, dotted(("forms", first_index + offset, *problem_path)),
-                                message, csv_column=origin.csv_column))
+        _csv_form_findings(csv_form, first_index + offset, issues, warnings)
         name = csv_form.data["name"]
         override = overrides.get(name)
         if isinstance(override, dict):
@@ -258,6 +332,17 @@ def _shown(value: Any) -> str:
     """The offending value as the message shows it: a 60,000-character value is cut, not printed."""
     text = repr(value)
     return text if len(text) <= 100 else f"{text[:80]}... ({len(text):,} characters)"
+
+
+def _finding_warning(finding: validate.Finding, smap: SourceMap, forms: list[Form]) -> LoadWarning:
+    issue = _finding_issue(finding, smap)
+    field = issue.field
+    path = finding.path
+    if len(path) >= 4 and path[0] == "forms" and path[2] == "fields" and isinstance(path[1], int) \
+            and isinstance(path[3], int):
+        form = forms[path[1]]
+        field = f"{form.name}.{form.fields[path[3]].name}"  # as the reader's warnings name it
+    return LoadWarning(issue.file, issue.line, field, issue.message, finding.fallback, csv_column=issue.csv_column)
 
 
 def _finding_issue(finding: validate.Finding, smap: SourceMap) -> Issue:

@@ -12,12 +12,15 @@ import hashlib
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from celltrial.study.protocol.action_tags import ActionTags, parse_action_tags
+from celltrial.study.protocol.edit_checks import EditCheck
 from celltrial.study.protocol.text import ShortText, Text
 
 FORMAT_VERSION: Literal[1] = 1
@@ -202,8 +205,47 @@ class Keyboard(_TargetedDesign):
     elimination_cutoff: Probability = 0.95
 
 
+class _TiteTiming(_Model):
+    # Time-to-event designs (celltrial.escalation.designs.tite): enrolment continues while windows are pending.
+    window_days: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False,
+        description="DLT window in days, a participant pending until it closes (default: the protocol's dlt.window_days)",
+    )
+    accrual_interval_days: float = Field(
+        default=14.0, gt=0, allow_inf_nan=False,
+        description="mean days between enrolments, for the simulated operating characteristics",
+    )
+    accrual: Literal["poisson", "fixed"] = Field(
+        default="poisson", description="simulated arrivals: exponential gaps (poisson) or exactly the interval (fixed)"
+    )
+
+
+class TiteBoin(_TiteTiming, Boin):
+    """TITE-BOIN (Yuan et al., Clin Cancer Res 2018): BOIN with pending windows."""
+
+    design: Literal["tite-boin"]  # type: ignore[assignment]
+    max_pending_ratio: float = Field(
+        default=0.5, gt=0, le=1,
+        description="suspend accrual when more than this fraction of the participants at the current dose are pending",
+    )
+    min_followup_fraction: float = Field(
+        default=0.0, ge=0, le=1,
+        description="escalate only once every pending participant at the dose has this fraction of the window "
+        "(Chen et al. 2025 recommend 0.25); 0: off",
+    )
+
+
+class TiteCrm(_TiteTiming, Crm):
+    """TITE-CRM (Cheung & Chappell, Biometrics 2000): the CRM with a weighted likelihood."""
+
+    design: Literal["tite-crm"]  # type: ignore[assignment]
+    weights: Literal["linear", "adaptive"] = Field(
+        default="linear", description="weight of a pending participant: min(u / window, 1), or Cheung & Chappell's adaptive"
+    )
+
+
 EscalationDesign = Annotated[
-    ThreePlusThree | Boin | Crm | Mtpi2 | I3plus3 | Keyboard, Field(discriminator="design")
+    ThreePlusThree | Boin | Crm | Mtpi2 | I3plus3 | Keyboard | TiteBoin | TiteCrm, Field(discriminator="design")
 ]
 
 
@@ -225,6 +267,11 @@ class Sentinel(_Model):
     observation_days: int = Field(ge=0, description="days the first participant of a cohort is observed alone")
     stagger_days: int = Field(ge=0, description="minimum days between later participants of a cohort")
     src_decision_required: bool = True
+
+
+class Src(_Model):
+    quorum: int = Field(default=1, ge=1, le=20,
+                        description="SRC members whose signatures make a dose-escalation decision take effect")
 
 
 class Dosing(_Model):
@@ -311,9 +358,11 @@ class Criterion(_Model):
 
 FieldType = Literal[
     "text", "notes", "integer", "number", "date", "datetime", "yesno",
-    "radio", "dropdown", "checkbox", "calc", "descriptive",
+    "radio", "dropdown", "checkbox", "calc", "descriptive", "slider", "file",
 ]
 CHOICE_TYPES = frozenset({"radio", "dropdown", "checkbox"})
+# A min or max written as `[field]` (REDCap: the bound is that field's value when data are entered).
+BOUND_REFERENCE = re.compile(r"^\[([a-z][a-z0-9_]*)\]$")
 NUMERIC_TYPES = frozenset({"integer", "number", "calc"})
 
 
@@ -342,6 +391,24 @@ class FormField(_Model):
     alignment: Literal["RV", "RH", "LV", "LH"] | None = None
     matrix_group: str | None = None
     question_number: str | None = None
+    slider_labels: list[Str] | None = Field(
+        default=None, max_length=3,
+        description="slider: the left, middle and right labels (REDCap's 'left | middle | right')")
+
+    @property
+    def action_tags(self) -> ActionTags:
+        """The REDCap action tags of the annotation (empty when none), with the field's @UNITS."""
+        tags = parse_action_tags(self.annotation)
+        if self.units and tags.units != self.units:
+            tags = replace(tags, units=self.units)
+        return tags
+
+    def bound_reference(self, key: Literal["min", "max"]) -> str | None:
+        """The field named by a `[field]` min or max (REDCap evaluates it at entry), else None."""
+        bound = self.min if key == "min" else self.max
+        if isinstance(bound, str) and (m := BOUND_REFERENCE.match(bound)):
+            return m.group(1)
+        return None
 
     @model_validator(mode="before")
     @classmethod
@@ -360,6 +427,8 @@ class FormField(_Model):
             raise ValueError(f"a {self.type} field cannot have choices (only radio, dropdown, checkbox)")
         if self.type == "calc" and not self.calc:
             raise ValueError("a calc field needs a calc expression")
+        if self.slider_labels is not None and self.type != "slider":
+            raise ValueError("only a slider field has slider labels")
         if self.type != "calc" and self.calc:
             raise ValueError("only a calc field can have a calc expression")
         if self.choices:
@@ -405,12 +474,14 @@ class Protocol(_Model):
     escalation: EscalationDesign
     dlt: Dlt
     sentinel: Sentinel
+    src: Src | None = None
     dosing: Dosing
     visits: list[Visit] = Field(min_length=1)
     eligibility: list[Criterion] = Field(default_factory=list)
     participants: Participants | None = None
     forms: list[Form] = Field(min_length=1)
     reporting: Reporting
+    edit_checks: list[EditCheck] | None = None  # study/protocol/edit_checks.py (None keeps the hash of protocols without)
 
     # canonical form ----------------------------------------------------------
 

@@ -9,9 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from celltrial.study.protocol import expressions
+from celltrial.study.protocol import edit_checks, expressions
 from celltrial.study.protocol.errors import Path_
-from celltrial.study.protocol.schema import Crm, FormField, Protocol
+from celltrial.study.protocol.schema import (
+    BOUND_REFERENCE,
+    CHOICE_TYPES,
+    Criterion,
+    Crm,
+    Form,
+    FormField,
+    Protocol,
+    Visit,
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +28,16 @@ class Finding:
     path: Path_
     message: str
     expression_column: int | None = None
+    warning: bool = False  # loads anyway, with `fallback`; REDCap loads it too
+    fallback: str = ""
+
+
+def check_forms(forms: list[Form]) -> list[Finding]:
+    """The checks of a data dictionary on its own (no visits: [event][field] events are not checked)."""
+    findings = list(_unique("forms", ((i, f.name) for i, f in enumerate(forms)), "name", "form name"))
+    findings += list(_fields(forms))
+    findings += list(_expressions(forms, [], None))
+    return findings
 
 
 def check(protocol: Protocol) -> list[Finding]:
@@ -35,8 +54,10 @@ def check(protocol: Protocol) -> list[Finding]:
                          "DLT criterion id")]
     findings += list(_doses(protocol))
     findings += list(_visits(protocol))
-    findings += list(_fields(protocol))
-    findings += list(_expressions(protocol))
+    findings += list(_fields(protocol.forms))
+    findings += list(_expressions(protocol.forms, protocol.eligibility, protocol.visits))
+    findings += [Finding(("edit_checks", index, key), message)
+                 for index, key, message in edit_checks.located_problems(protocol)]
     return findings
 
 
@@ -83,10 +104,11 @@ def _visits(protocol: Protocol) -> Iterator[Finding]:
             seen.add(name)
 
 
-def _fields(protocol: Protocol) -> Iterator[Finding]:
+def _fields(forms: list[Form]) -> Iterator[Finding]:
     # REDCap, and our one-record-per-form storage, need field names unique across the whole dictionary.
     first: dict[str, tuple[str, int]] = {}
-    for i, form in enumerate(protocol.forms):
+    names = {f.name for form in forms for f in form.fields}
+    for i, form in enumerate(forms):
         for j, f in enumerate(form.fields):
             if f.name in first:
                 yield Finding(("forms", i, "fields", j, "name"),
@@ -95,27 +117,63 @@ def _fields(protocol: Protocol) -> Iterator[Finding]:
                 first[f.name] = (form.name, j)
             if f.decimals is not None and f.type != "number":
                 yield Finding(("forms", i, "fields", j, "decimals"), "decimals apply only to number fields")
+            yield from _action_tags(("forms", i, "fields", j, "annotation"), f)
             if (f.min is not None or f.max is not None) and f.type not in ("integer", "number", "date",
-                                                                           "datetime", "text"):
+                                                                           "datetime", "text", "slider"):
                 yield Finding(("forms", i, "fields", j, "min" if f.min is not None else "max"),
                               f"a {f.type} field cannot have min/max")
-            elif f.type in ("integer", "number"):
+            elif f.type in ("integer", "number", "slider"):
                 for key, bound in (("min", f.min), ("max", f.max)):
-                    if isinstance(bound, str):
+                    reference = BOUND_REFERENCE.match(bound) if isinstance(bound, str) else None
+                    if reference and reference.group(1) not in names:
+                        yield Finding(("forms", i, "fields", j, key),
+                                      f"the {key} {bound} names no field of the data dictionary", warning=True,
+                                      fallback=f"no {key}")
+                    elif isinstance(bound, str) and not reference:
                         yield Finding(("forms", i, "fields", j, key),
                                       f"the {key} of {'an' if f.type == 'integer' else 'a'} {f.type} field must be a "
                                       f"number; got {bound!r}")
 
 
-def _expressions(protocol: Protocol) -> Iterator[Finding]:
-    fields: dict[str, FormField] = {f.name: f for form in protocol.forms for f in form.fields}
-    form_of = {f.name: form.name for form in protocol.forms for f in form.fields}
-    visit_forms = {v.code.lower(): (v.code, set(v.forms)) for v in protocol.visits}
+_TAG_HELP = "REDCap ignores what it cannot read in an annotation"
+
+
+def _action_tags(path: Path_, f: FormField) -> Iterator[Finding]:
+    """Action tags: what is not supported or cannot be read loads with a warning (REDCap does not check)."""
+    if not f.annotation:
+        return
+    tags = f.action_tags
+    for name in sorted(tags.all_unknown()):
+        yield Finding(path, f"action tag @{name} is not supported by celltrial", warning=True, fallback="ignored")
+    for problem in tags.all_problems():
+        yield Finding(path, f"action tag: {problem}", warning=True, fallback=f"ignored ({_TAG_HELP})")
+    codes = {c.code for c in f.choices or ()}
+    for tag, given in (("@HIDECHOICE", tags.hidechoice), ("@NONEOFTHEABOVE", tags.none_of_the_above)):
+        if given and f.type not in CHOICE_TYPES:
+            yield Finding(path, f"{tag} applies to choice fields, not to a {f.type} field", warning=True,
+                          fallback="ignored")
+        elif given - codes:
+            yield Finding(path, f"{tag} names codes that are not choices: {', '.join(sorted(given - codes))}",
+                          warning=True, fallback="those codes ignored")
+    for what, source in [("@CALCTEXT", tags.calctext), *(("@IF condition", c) for c in tags.conditions())]:
+        if source is None:
+            continue
+        try:
+            expressions.analyse(source)
+        except expressions.ExpressionError as exc:
+            yield Finding(path, f"cannot read the {what} {source[:60]!r}: {exc.message}", warning=True,
+                          fallback="@CALCTEXT blank" if what == "@CALCTEXT" else "the condition is false")
+
+
+def _expressions(forms: list[Form], eligibility: list[Criterion], visits: list[Visit] | None) -> Iterator[Finding]:
+    fields: dict[str, FormField] = {f.name: f for form in forms for f in form.fields}
+    form_of = {f.name: form.name for form in forms for f in form.fields}
+    visit_forms = None if visits is None else {v.code.lower(): (v.code, set(v.forms)) for v in visits}
     context = _Context(fields, form_of, visit_forms, frozenset(form_of.values()))
-    for i, criterion in enumerate(protocol.eligibility):
+    for i, criterion in enumerate(eligibility):
         yield from _expression(("eligibility", i, "expression"), criterion.expression, context)
     calc_refs: dict[str, tuple[Path_, set[str]]] = {}
-    for i, form in enumerate(protocol.forms):
+    for i, form in enumerate(forms):
         for j, f in enumerate(form.fields):
             if f.branching:
                 yield from _expression(("forms", i, "fields", j, "branching"), f.branching, context)
@@ -134,7 +192,7 @@ def _expressions(protocol: Protocol) -> Iterator[Finding]:
 class _Context:
     fields: dict[str, FormField]
     form_of: dict[str, str]
-    visit_forms: dict[str, tuple[str, set[str]]]  # lower-case visit code -> (code, forms collected)
+    visit_forms: dict[str, tuple[str, set[str]]] | None  # lower-case visit code -> (code, forms); None: unknown
     form_names: frozenset[str]  # computed once: it is asked for every cross-visit reference
 
 
@@ -170,10 +228,27 @@ def _expression(path: Path_, source: str, context: _Context,
         yield Finding(path, f"cannot read the expression{where}: {exc.message}", exc.column)
         return
 
-    def finding(message: str, place: expressions.Place) -> Finding:
+    def finding(message: str, place: expressions.Place, fallback: str | None = None) -> Finding:
         if place.line > 1:
             message += f" (line {place.line}, column {place.column} of the expression)"
-        return Finding(path, message, place.column)
+        return Finding(path, message, place.column, warning=fallback is not None, fallback=fallback or "")
+
+    for use in analysis.smart:
+        name = use.text.split(":", 1)[0].lower()
+        if name in expressions.SUPPLIED_SMART_VARIABLES and ":" not in use.text:
+            continue
+        if name in context.fields:
+            yield finding(f"[{use.text}]: the field modifier :{use.text.split(':', 1)[1]} is not evaluated "
+                          "by celltrial", use.place, "blank (a condition with it is false)")
+        elif name in expressions.KNOWN_SMART_VARIABLES or "-" in name:
+            yield finding(f"smart variable [{use.text}] has no value in celltrial", use.place,
+                          "blank (a condition with it is false)")
+        else:
+            yield finding(f"[{use.text}] is not a field of the data dictionary", use.place,
+                          "blank (a condition with it is false)")
+    for instance in analysis.instances:
+        yield finding(f"[{instance.reference.field}][{instance.instance}] reads another instance of a repeating "
+                      "form", instance.place, "the value the form page supplies for that instance, else blank")
 
     for ref in sorted(analysis.references, key=lambda r: (r.field, r.event or "", r.code or "")):
         place = analysis.places[ref]
@@ -183,7 +258,10 @@ def _expression(path: Path_, source: str, context: _Context,
             continue
         if ref.field == self_name:
             yield finding(f"the calculation of [{ref.field}] refers to itself", place)
-        if ref.event is not None:
+        if ref.event is not None and ref.event in expressions.EVENT_SMART_VARIABLES:
+            yield finding(f"[{ref.event}][{ref.field}] names the event by a smart variable", analysis.event_places[ref],
+                          "blank unless the form page supplies that visit's record")
+        elif ref.event is not None and context.visit_forms is not None:
             visit = context.visit_forms.get(ref.event.lower())
             if visit is None:
                 yield finding(f"[{ref.event}] is not a visit code", analysis.event_places[ref])
@@ -208,7 +286,11 @@ def _expression(path: Path_, source: str, context: _Context,
         codes = _codes(target)
         if codes is not None and not any(_same_code(comparison.literal, c) for c in codes):
             yield finding(f"[{ref.field}] is compared with {comparison.literal!r}, which is not one of its codes "
-                          f"({', '.join(sorted(codes))}), so the comparison can never be true", comparison.place)
+                          f"({', '.join(sorted(codes))}), so the comparison can never be true", comparison.place,
+                          # REDCap loads such branching and calculations; an eligibility criterion is ours, and
+                          # one that can never be met is refused.
+                          None if path[0] == "eligibility"
+                          else "loaded as written (REDCap loads it too); the comparison is always false")
 
 
 def _calc_cycles(calc_refs: dict[str, tuple[Path_, set[str]]]) -> Iterator[Finding]:
