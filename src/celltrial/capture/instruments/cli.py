@@ -62,6 +62,12 @@ def _handle_score(args: argparse.Namespace) -> int:
         return _print_list(REGISTRY, as_json=args.json)
     if not args.instrument:
         raise CommandError("give an INSTRUMENT code (see `celltrial score --list`)")
+    if args.instrument.lower() == "responder":
+        # `celltrial score responder <subject>` reads the stored scores: the capture room's command, which
+        # starts Django (imported by name so that this pure module never imports it).
+        import importlib
+
+        return int(importlib.import_module("celltrial.capture.responder_cli").run(args))
     try:
         spec = instrument(args.instrument)
         items = _read_items(args)

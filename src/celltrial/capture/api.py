@@ -1,0 +1,232 @@
+"""The capture room's REST API: the data dictionary's forms (metadata), a participant's form records and
+scored instruments, and form saves with the same validation, reason and conflict rules as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from ninja import Path, Router, Schema
+from ninja.security import HttpBearer
+from pydantic import Field
+
+from celltrial.accounts import permissions
+from celltrial.capture import outcomes, participant_ref, services
+from celltrial.capture.models import FormRecord
+from celltrial.capture.permissions import CAPTURE_VIEW, FORM_ENTER, GUARDIAN_LINK
+from celltrial.core.errors import AccessDenied, ConflictError, InputError, ValidationFailed
+from celltrial.core.fields import ErrorOut, NoControlCharacters, ValidationErrorOut, bounded
+
+
+class Requires(HttpBearer):
+    """Bearer-token authentication that also requires a permission (at some site), before the body is read."""
+
+    def __init__(self, permission: str):
+        super().__init__()
+        self.permission = permission
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from celltrial.accounts.services import user_for_token
+
+        user = user_for_token(token)
+        if user is None:
+            return None
+        if not permissions.has_perm(user, self.permission):
+            raise PermissionDenied(self.permission)
+        request.user = user
+        return user
+
+
+router = Router(tags=["capture"])
+IntKey = Annotated[int, Field(ge=1, le=2**31 - 1)]
+VisitCode = Annotated[str, bounded(40), NoControlCharacters]
+FormName = Annotated[str, bounded(100), NoControlCharacters]
+
+
+class ChoiceOut(Schema):
+    code: str
+    label_en: str
+    label_zh: str
+
+
+class FieldOut(Schema):
+    name: str
+    type: str
+    label_en: str
+    label_zh: str
+    units: str | None
+    min: float | str | None
+    max: float | str | None
+    required: bool
+    branching: str | None
+    calc: str | None
+    annotation: str | None
+    section_header: str | None
+    matrix_group: str | None
+    choices: list[ChoiceOut]
+
+
+class FormMetaOut(Schema):
+    name: str
+    label_en: str
+    label_zh: str
+    instrument: str | None
+    repeating: bool
+    visits: list[str]
+    fields: list[FieldOut]
+
+
+class RecordOut(Schema):
+    id: int
+    visit: str
+    form: str
+    repeat: int
+    values: dict[str, Any]
+    status: str
+    dictionary_version: int
+    completed_at: dt.datetime | None
+    completed_by: str
+    scores: dict[str, Any]
+    version: int
+    updated_at: dt.datetime
+
+
+class SummaryOut(Schema):
+    subject: str
+    instrument: str
+    visit: str
+    total: float | None
+    change_from_baseline: float | None
+    percent_change: float | None
+    responder: bool | None
+    responder_status: str
+    responder_reason: str
+    rule_version: str
+
+
+class FormIn(Schema):
+    values: dict[str, Any]
+    expected_version: int | None = None
+    reason: Annotated[str, bounded(1000)] = ""
+    repeat: Annotated[int, Field(ge=1, le=99)] = 1
+    complete: bool = True
+
+
+class LinkOut(Schema):
+    token: str
+    path: str
+    expires_at: dt.datetime
+
+
+class ConflictOut(Schema):
+    detail: str
+    current_version: int
+    current_values: dict[str, Any]
+    attempted_values: dict[str, Any]
+
+
+def _answers(ok: Any, *, conflict: bool = False) -> dict[int, Any]:
+    answers: dict[int, Any] = {200: ok, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+    if conflict:
+        answers[409] = ConflictOut
+    return answers
+
+
+def _run(call: Any) -> Any:
+    try:
+        return call()
+    except ConflictError as exc:
+        return JsonResponse({"detail": str(exc), "current_version": exc.current_version,
+                             "current_values": exc.current_values, "attempted_values": exc.attempted_values},
+                            status=409, json_dumps_params={"ensure_ascii": False})
+    except ValidationFailed as exc:
+        detail = [{"loc": ["body", name] if name != "__all__" else ["body"], "msg": " ".join(msgs),
+                   "type": "value_error"} for name, msgs in exc.errors.items()]
+        return JsonResponse({"detail": detail}, status=422, json_dumps_params={"ensure_ascii": False})
+    except AccessDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except InputError as exc:
+        return JsonResponse({"detail": [{"loc": ["body"], "msg": str(exc), "type": "value_error"}]}, status=422)
+
+
+def _participant(request: HttpRequest, pk: int) -> Any:
+    try:
+        return participant_ref.get_visible(request.user, CAPTURE_VIEW, pk)
+    except Http404:
+        raise Http404("participant") from None
+
+
+def _actor(request: HttpRequest, permission: str, site_code: str) -> Any:
+    if not permissions.has_perm(request.user, permission, site_code):
+        raise PermissionDenied(permission)
+    return permissions.actor_for(request.user, permission, site_code)
+
+
+def _text(value: Any, lang: str) -> str:
+    return value.get(lang) if value is not None else ""
+
+
+@router.get("/forms", response=_answers(list[FormMetaOut]), auth=Requires(CAPTURE_VIEW),
+            summary="The data dictionary's forms in force: fields, types, units, ranges, logic, action tags")
+def forms(request: HttpRequest) -> Any:
+    _n, p = services.protocol()
+    return [{
+        "name": f.name, "label_en": f.label.get("en"), "label_zh": f.label.get("zh"), "instrument": f.instrument,
+        "repeating": f.repeating, "visits": [v.code for v in p.visits if f.name in v.forms],
+        "fields": [{"name": x.name, "type": x.type, "label_en": x.label.get("en"), "label_zh": x.label.get("zh"),
+                    "units": x.units, "min": x.min, "max": x.max, "required": x.required, "branching": x.branching,
+                    "calc": x.calc, "annotation": x.annotation,
+                    "section_header": x.section_header.get("en") if x.section_header else None,
+                    "matrix_group": x.matrix_group,
+                    "choices": [{"code": c.code, "label_en": c.label.get("en"), "label_zh": c.label.get("zh")}
+                                for c in x.choices or ()]} for x in f.fields],
+    } for f in p.forms]
+
+
+@router.get("/participants/{participant_id}/records", response=_answers(list[RecordOut]),
+            auth=Requires(CAPTURE_VIEW), summary="A participant's form records (values, status, scores)")
+def records(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
+    child = _participant(request, participant_id)
+    return list(FormRecord.objects.filter(participant=child).order_by("visit", "form", "repeat"))
+
+
+@router.get("/participants/{participant_id}/instruments", response=_answers(list[SummaryOut]),
+            auth=Requires(CAPTURE_VIEW),
+            summary="Scored instruments by visit: change from baseline and the RUPP responder rule")
+def instruments(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
+    child = _participant(request, participant_id)
+    return [{"subject": r.subject, "instrument": r.instrument, "visit": r.visit, "total": r.total,
+             "change_from_baseline": r.change, "percent_change": r.percent_change, "responder": r.responder,
+             "responder_status": r.responder_status, "responder_reason": r.responder_reason,
+             "rule_version": r.rule_version} for r in outcomes.summaries([child])]
+
+
+@router.post("/participants/{participant_id}/forms/{visit}/{form}", response=_answers(RecordOut, conflict=True),
+             auth=Requires(FORM_ENTER), summary="Enter or change one form (draft or complete; reason after completion)")
+def form_save(request: HttpRequest, participant_id: Path[IntKey], visit: Path[VisitCode], form: Path[FormName],
+              body: FormIn) -> Any:
+    child = _participant(request, participant_id)
+    actor = _actor(request, FORM_ENTER, child.site.code)
+    return _run(lambda: services.save_form(actor, child, visit=visit, form=form, values=body.values,
+                                           expected_version=body.expected_version, reason=body.reason,
+                                           repeat=body.repeat, complete=body.complete))
+
+
+@router.post("/participants/{participant_id}/forms/{visit}/{form}/guardian-link", response=_answers(LinkOut),
+             auth=Requires(GUARDIAN_LINK), summary="A one-time link for the guardian to fill a caregiver questionnaire")
+def guardian_link(request: HttpRequest, participant_id: Path[IntKey], visit: Path[VisitCode],
+                  form: Path[FormName]) -> Any:
+    child = _participant(request, participant_id)
+    actor = _actor(request, GUARDIAN_LINK, child.site.code)
+
+    def call() -> Any:
+        from celltrial.capture.views import guardian_path
+
+        issued = services.issue_guardian_link(actor, child, visit=visit, form=form)
+        return {"token": issued.token, "path": guardian_path(issued.token), "expires_at": issued.link.expires_at}
+
+    return _run(call)
+
+
