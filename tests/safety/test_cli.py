@@ -155,3 +155,11 @@ def test_clock_upgrade_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "2026-03-10" in out and "overdue by 2 days" in out
+
+
+def test_clock_other_risk_information_is_15_days(capsys: pytest.CaptureFixture[str]) -> None:
+    # CDE 2018: other potential serious safety risk information ≤15 days from Day 0; 20 Dec 2025 → 4 Jan 2026.
+    assert main(["clock", "--other-risk", "--sponsor-aware", "2025-12-20", "--today", "2026-01-02", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["deadlines"][0]["due"] == "2026-01-04" and out["deadlines"][0]["days_left"] == 2
+

@@ -217,3 +217,19 @@ def test_site_window_is_configurable() -> None:
     assert site_notification_deadline(aware, site_window=timedelta(hours=12)).due == aware + timedelta(
         hours=12
     )
+
+
+def test_upgrade_obligations_keep_the_fifteen_day_report_beside_the_upgrade() -> None:
+    # Issue 11: an upgrade to fatal/life-threatening starts its own 7-day obligation while the original
+    # 15-day one stays due (E2A §III.B.2 from Day 0; §III.B.1 from the upgrade). Day 0 = 20 Dec 2025.
+    from celltrial.safety.clocks import susar_obligations
+
+    dues = [(d.name, d.due_date) for d in susar_obligations(
+        date(2025, 12, 20), fatal_or_life_threatening=True, upgraded_on=date(2025, 12, 24))]
+    assert dues == [
+        ("SUSAR report (15-day)", date(2026, 1, 4)),
+        ("SUSAR report after upgrade to fatal/life-threatening (7-day)", date(2025, 12, 31)),
+        ("SUSAR complete follow-up report (+8 days)", date(2026, 1, 8)),
+    ]
+    assert susar_obligations(date(2025, 12, 20), fatal_or_life_threatening=True) == susar_deadlines(
+        date(2025, 12, 20), fatal_or_life_threatening=True)

@@ -112,9 +112,76 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DATE",
         help="date the sponsor learned the case became fatal/life-threatening (needs --fatal or --life-threatening)",
     )
+    clock.add_argument(
+        "--other-risk",
+        action="store_true",
+        help="other potential serious safety risk information (CDE 2018: e.g. a non-clinical finding): "
+        "15 days from --sponsor-aware",
+    )
     clock.add_argument("--today", metavar="DATE", help="status reference date, YYYY-MM-DD (default: today)")
     add_json_flag(clock)
     clock.set_defaults(func=_handle_clock)
+    _register_room(subparsers)
+
+
+def _register_room(subparsers: argparse._SubParsersAction) -> None:
+    room = subparsers.add_parser(
+        "safety",
+        help="safety room: load the sponsor's MedDRA release, send due reporting notices",
+        description="Safety room commands (they use the database).",
+    )
+    room_sub = room.add_subparsers(dest="safety_command", metavar="SUBCOMMAND")
+    room.set_defaults(func=lambda _args: _missing_room_subcommand(room))
+    meddra = room_sub.add_parser(
+        "load-meddra",
+        help="load the sponsor's MedDRA ASCII release (llt.asc, pt.asc, soc.asc) into the data directory",
+        description="Load a MedDRA ASCII release (the MedAscii folder: llt.asc, pt.asc, soc.asc, optionally "
+        "meddra_release.asc). MedDRA is licensed: celltrial never ships it. Exit 0 loaded, 2 refused.",
+    )
+    meddra.add_argument("directory", metavar="DIR", help="the release's MedAscii folder")
+    meddra.add_argument("--version", dest="meddra_version", help="MedDRA version (default: meddra_release.asc)")
+    meddra.set_defaults(func=_load_meddra)
+    notify = room_sub.add_parser(
+        "notify", help="send the reporting-clock notices due now (what the worker does every 15 minutes)",
+        description="Send each notice due (clock started, half the time gone, overdue) once.",
+    )
+    notify.set_defaults(func=_notify)
+
+
+def _missing_room_subcommand(parser: argparse.ArgumentParser) -> int:
+    raise CommandError(f"choose a subcommand: {parser.prog} load-meddra DIR | {parser.prog} notify")
+
+
+def _load_meddra(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from celltrial.cli_django import setup_django
+
+    setup_django()
+    from celltrial.core.actor import Actor
+    from celltrial.core.errors import ValidationFailed
+    from celltrial.safety import services
+
+    try:
+        release = services.load_meddra(Actor.system("celltrial safety load-meddra"), Path(args.directory),
+                                       version=args.meddra_version)
+    except ValidationFailed as exc:
+        raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())) from exc
+    counts = release.counts
+    print(f"MedDRA {release.meddra_version} loaded: {counts.get('llt', 0)} LLT, {counts.get('pt', 0)} PT, "
+          f"{counts.get('soc', 0)} SOC (stored in the data directory, not in the repository)")
+    return 0
+
+
+def _notify(args: argparse.Namespace) -> int:
+    from celltrial.cli_django import setup_django
+
+    setup_django()
+    from celltrial.safety import services
+
+    sent = services.notify_due()
+    print(f"{len(sent)} notice(s) sent")
+    return 0
 
 
 def _missing_subcommand(parser: argparse.ArgumentParser) -> int:
@@ -250,6 +317,8 @@ def _handle_clock(args: argparse.Namespace) -> int:
     upgraded_on = _parse_date(args.upgraded_on, "--upgraded-on")
     today = _parse_date(args.today, "--today") or date.today()
     site_aware = _parse_site_datetime(args.site_aware, args.tz)
+    if args.other_risk:
+        return _other_risk(sponsor_aware, today, as_json=args.json)
     if sponsor_aware is None and site_aware is None:
         raise CommandError(
             "give --sponsor-aware DATE (SUSAR clocks) and/or --site-aware DATETIME (24-h SAE notice)"
@@ -282,6 +351,28 @@ def _handle_clock(args: argparse.Namespace) -> int:
         emit_json(plan.to_dict())
     else:
         _print_plan(plan)
+    return 0
+
+
+def _other_risk(sponsor_aware: date | None, today: date, *, as_json: bool) -> int:
+    from celltrial.safety.clocks import other_risk_deadline, status_on
+
+    if sponsor_aware is None:
+        raise CommandError("--other-risk: give --sponsor-aware DATE (the sponsor's first knowledge, Day 0)")
+    deadline = other_risk_deadline(sponsor_aware)
+    status = status_on(deadline.due_date, today)
+    if as_json:
+        emit_json({"today": today.isoformat(), "deadlines": [{
+            "name": deadline.name, "starts": deadline.starts.isoformat(), "due": deadline.due.isoformat(),
+            "rule": deadline.rule, "citation": deadline.citation, "status": status.text,
+            "days_left": status.days_left, "overdue": status.overdue}]})
+        return 0
+    from rich.console import Console
+
+    console = Console(width=120)
+    console.print(f"[bold]{deadline.name}[/bold]: due {deadline.due.isoformat()} ({status.text}; {deadline.rule})",
+                  highlight=False)
+    console.print(f"Source: {deadline.citation}", highlight=False, soft_wrap=True)
     return 0
 
 

@@ -44,6 +44,7 @@ SITE_WINDOW = timedelta(hours=24)
 FATAL_DAYS = 7
 FOLLOW_UP_DAYS = 8
 OTHER_DAYS = 15
+OTHER_RISK_DAYS = 15
 
 CITE_E2A_SERIOUS = "ICH E2A (1994) §II.B, serious adverse event/adverse drug reaction"
 CITE_E2A_UNEXPECTED = "ICH E2A (1994) §II.C, expectedness against the reference safety information"
@@ -62,6 +63,12 @@ CITE_UPGRADE = (
 )
 CITE_SITE = (
     "China GCP 2020 Art. 26 (SAE to sponsor immediately, in writing); protocol: ≤24 h of site awareness"
+)
+
+
+CITE_OTHER_RISK = (
+    "CDE 2018 药物临床试验期间安全性数据快速报告标准和程序: other potential serious safety risk "
+    "information ≤15 days, Day 0 = sponsor's first knowledge"
 )
 
 
@@ -294,6 +301,42 @@ def susar_deadlines(
         citation=CITE_E2A_8,
     )
     return (first, complete)
+
+
+def susar_obligations(
+    sponsor_aware: date,
+    *,
+    fatal_or_life_threatening: bool,
+    upgraded_on: date | None = None,
+) -> tuple[Deadline, ...]:
+    """Every SUSAR obligation, each on its own clock (issue 11: "both shown").
+
+    Without an upgrade this is :func:`susar_deadlines`. After an upgrade to fatal/life-threatening
+    learned on a later day, the original 15-day report stays due (ICH E2A §III.B.2: the case was a
+    15-day SUSAR from Day 0) and the upgrade adds its own 7-day report and the complete report
+    8 days later (§III.B.1, from first knowledge that the case qualifies), as
+    :func:`susar_deadlines` computes them.
+    """
+    upgraded = susar_deadlines(
+        sponsor_aware, fatal_or_life_threatening=fatal_or_life_threatening, upgraded_on=upgraded_on
+    )
+    if upgraded_on is None or upgraded_on == sponsor_aware:
+        return upgraded
+    (original,) = susar_deadlines(sponsor_aware, fatal_or_life_threatening=False)
+    return (original, *upgraded)
+
+
+def other_risk_deadline(sponsor_aware: date) -> Deadline:
+    """"Other potential serious safety risk information" (CDE 2018): 15 calendar days from Day 0."""
+    if isinstance(sponsor_aware, datetime):
+        raise ClockInputError("sponsor_aware: give a calendar date, not a datetime")
+    return Deadline(
+        name="Other potential serious safety risk information (15-day)",
+        starts=sponsor_aware,
+        due=sponsor_aware + timedelta(days=OTHER_RISK_DAYS),
+        rule=f"Day 0 = {sponsor_aware} (sponsor's first knowledge); Day {OTHER_RISK_DAYS}",
+        citation=CITE_OTHER_RISK,
+    )
 
 
 @dataclass(frozen=True)

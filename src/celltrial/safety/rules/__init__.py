@@ -1,0 +1,1 @@
+"""Pure safety rules (no Django): partial dates, expectedness against the RSI, DLT proposals, MedDRA files."""
