@@ -19,10 +19,20 @@ that every selector's tests call. Here the checks are
   trials (for a selection probability p, the binomial SE sqrt(p (1 - p) / 4000); for means, the Monte
   Carlo SE). |Z| > 5 has probability 6e-7, and the seed makes the run reproducible.
 
+The time-to-event designs (TITE-BOIN, TITE-CRM) run through the same checks: their complete-data
+contract (table, live decisions on complete outcomes, terminal states) is the parent design's, and
+their default ``oc`` is the seeded time-to-event simulation. For them the exact-vs-Monte-Carlo check
+compares the exact OCs of the trial that waits for every window (``method="complete"``) with the
+time-to-event simulator run with arrivals exactly one window apart (no patient is ever pending at a
+decision, so the two are the same trial), and the too-toxic check asks for no MTD (a TITE trial may
+reach its maximum sample size before enough DLTs are observed to stop it early).
+
 Designs are small (3 dose levels, at most 18 patients) so the whole file runs in a few seconds.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -30,6 +40,7 @@ from pydantic import TypeAdapter
 
 from celltrial.escalation.designs import CRM, Design, IntervalDesign, ThreePlusThree, parse_outcomes
 from celltrial.escalation.designs.tables import CODE_NAMES, DU, D, E, S
+from celltrial.escalation.designs.tite import TiteMixin
 from celltrial.escalation.protocol_design import design_for
 from celltrial.study.protocol import default_protocol_path, load_protocol
 from celltrial.study.protocol.schema import EscalationDesign
@@ -64,6 +75,14 @@ CASES = {
     "crm logistic, cohorts of 2": lambda: _from_section(
         design="crm", target=0.3, skeleton=[0.15, 0.3, 0.45], model="logistic", start_dose="DL1", max_n=12,
         cohort_size=2, prior_variance=1.0, tox_certainty=0.9),
+    "tite-boin (window from the dlt section)": lambda: design_for(
+        _SECTION.validate_python({"design": "tite-boin", "target": 0.3, "start_dose": "DL1", "max_n": 15,
+                                  "accrual_interval_days": 10}), dose_levels=LEVELS, dlt_window_days=28),
+    "tite-boin": lambda: _from_section(design="tite-boin", target=0.3, start_dose="DL1", max_n=15,
+                                       window_days=28, accrual_interval_days=10),
+    "tite-crm adaptive": lambda: _from_section(
+        design="tite-crm", target=0.25, skeleton=[0.1, 0.25, 0.4], start_dose="DL1", max_n=12, tox_certainty=0.9,
+        window_days=28, accrual_interval_days=10, weights="adaptive"),
 }
 _BUILT: dict[str, Design] = {}
 
@@ -173,6 +192,14 @@ def test_never_more_than_max_n_and_live_decisions_follow_the_simulator(design):
 
 def test_too_toxic_stop(design):
     k = design.n_doses
+    if isinstance(design, TiteMixin):
+        toxic_tite = design.oc([1.0] * k, n_trials=2000)
+        assert toxic_tite.select_none == pytest.approx(1.0, abs=1e-12)
+        assert design.oc([0.0] * k, n_trials=2000).early_stop == 0.0
+        toxic = design.oc([1.0] * k, method="complete")
+        assert toxic.select_none == pytest.approx(1.0, abs=1e-12)
+        assert toxic.early_stop == pytest.approx(1.0, abs=1e-12)
+        return
     toxic = design.oc([1.0] * k)
     assert toxic.select_none == pytest.approx(1.0, abs=1e-12)
     assert toxic.early_stop == pytest.approx(1.0, abs=1e-12)
@@ -195,8 +222,13 @@ def test_exact_selection_probabilities_sum_to_one(design, truth):
 def test_exact_agrees_with_monte_carlo_within_five_standard_errors(design):
     truth = [0.1, 0.25, 0.45]
     n_trials = 4000
-    exact = design.oc(truth)
-    mc = design.oc(truth, method="mc", n_trials=n_trials, seed=20250801)
+    if isinstance(design, TiteMixin):
+        exact = design.oc(truth, method="complete")
+        one_window_apart = dataclasses.replace(design, accrual="fixed", accrual_interval_days=design.window_days)
+        mc = one_window_apart.oc(truth, method="tite", n_trials=n_trials, seed=20250801)
+    else:
+        exact = design.oc(truth)
+        mc = design.oc(truth, method="mc", n_trials=n_trials, seed=20250801)
     p = np.append(exact.select, exact.select_none)
     got = np.append(mc.select, mc.select_none)
     se = np.sqrt(p * (1 - p) / n_trials)

@@ -63,6 +63,15 @@ EVERY_KEY = {
              "n_earlystop": 8, "epsilon1": 0.04, "epsilon2": 0.06, "elimination_cutoff": 0.9},
     "keyboard": {"design": "keyboard", "start_dose": "DL2", "cohort_size": 2, "max_n": 20, "target": 0.25,
                  "n_earlystop": 8, "key_width": 0.08, "elimination_cutoff": 0.9},
+    "tite-boin": {"design": "tite-boin", "start_dose": "DL2", "cohort_size": 2, "max_n": 20, "target": 0.25,
+                  "n_earlystop": 8, "p_saf": 0.12, "p_tox": 0.36, "elimination_cutoff": 0.9, "extrasafe": True,
+                  "offset": 0.1, "bound_mtd": True, "window_days": 42.0, "accrual_interval_days": 9.0,
+                  "accrual": "fixed", "max_pending_ratio": 0.4, "min_followup_fraction": 0.25},
+    "tite-crm": {"design": "tite-crm", "start_dose": "DL2", "cohort_size": 1, "max_n": 20, "target": 0.25,
+                 "n_earlystop": 9, "skeleton": [0.1, 0.2, 0.35], "model": "logistic", "intercept": 2.5,
+                 "prior_variance": 0.8, "no_skipping": False, "coherent": False, "tox_certainty": 0.85,
+                 "tox_threshold": 0.3, "window_days": 42.0, "accrual_interval_days": 9.0, "accrual": "fixed",
+                 "weights": "adaptive"},
 }
 
 
@@ -72,7 +81,7 @@ def _blocks() -> list[type]:
 
 def test_every_escalation_block_is_covered():
     designs = {value for cls in _blocks() for value in typing.get_args(cls.model_fields["design"].annotation)}
-    assert designs == {"3+3A", "3+3B", "boin", "crm", "mtpi2", "i3+3", "keyboard"}
+    assert designs == {"3+3A", "3+3B", "boin", "crm", "mtpi2", "i3+3", "keyboard", "tite-boin", "tite-crm"}
     assert {SECTION.validate_python(v).__class__ for v in EVERY_KEY.values()} == set(_blocks())
 
 

@@ -31,13 +31,14 @@ if TYPE_CHECKING:
     from celltrial.escalation.designs import Design
 
 # The protocol's escalation.design values (celltrial.study.protocol.schema; a test keeps them equal).
-DESIGNS = ("boin", "3+3A", "3+3B", "mtpi2", "i3+3", "keyboard", "crm")
+DESIGNS = ("boin", "3+3A", "3+3B", "mtpi2", "i3+3", "keyboard", "crm", "tite-boin", "tite-crm")
 # Flags named after the protocol's escalation keys (dest = key). Absent flags are left to the schema's
 # defaults, so the command and a protocol file agree on every default.
 PARAMETERS = (
     "target", "cohort_size", "max_n", "start_dose", "n_earlystop", "elimination_cutoff", "p_saf", "p_tox",
     "extrasafe", "offset", "bound_mtd", "epsilon1", "epsilon2", "key_width", "skeleton", "model", "intercept",
     "prior_variance", "no_skipping", "coherent", "tox_certainty", "tox_threshold",
+    "window_days", "accrual_interval_days", "accrual", "max_pending_ratio", "min_followup_fraction", "weights",
 )
 DEFAULT_DESIGN = "boin"
 DEFAULT_TARGET = 0.3
@@ -116,6 +117,18 @@ def _design_options(p: argparse.ArgumentParser, *, table: bool = False) -> None:
     c.add_argument("--tox-certainty", type=float, default=none,
                    help="stop with no MTD when P(DLT rate at dose 1 > tox threshold) exceeds this")
     c.add_argument("--tox-threshold", type=float, default=none, help="threshold of --tox-certainty (default: target)")
+    t = p.add_argument_group("TITE-BOIN, TITE-CRM (time-to-event)")
+    t.add_argument("--window-days", type=float, default=none, help="DLT window in days (default 28)")
+    t.add_argument("--accrual-interval-days", type=float, default=none,
+                   help="simulated OCs: mean days between enrolments (default 14)")
+    t.add_argument("--accrual", choices=("poisson", "fixed"), default=none,
+                   help="simulated OCs: exponential gaps or exactly the interval (default poisson)")
+    t.add_argument("--max-pending-ratio", type=float, default=none,
+                   help="TITE-BOIN: suspend accrual when more than this fraction at the dose is pending (default 0.5)")
+    t.add_argument("--min-followup-fraction", type=float, default=none,
+                   help="TITE-BOIN: escalate only once every pending patient has this fraction of the window (0: off)")
+    t.add_argument("--weights", choices=("linear", "adaptive"), default=none,
+                   help="TITE-CRM: weight of a pending patient (default linear)")
 
 
 def _schema_error_text(exc: Any) -> str:
@@ -159,6 +172,7 @@ def build_design(args: argparse.Namespace, n_doses: int | None = None) -> Design
             raise CommandError("; ".join(str(issue) for issue in exc.issues)) from None
         escalation: Any = protocol.escalation
         levels: list[Any] = list(protocol.dose_levels)
+        dlt_window: float | None = protocol.dlt.window_days
         where = f"{args.protocol}: "
     else:
         name = getattr(args, "design", DEFAULT_DESIGN)
@@ -177,7 +191,7 @@ def build_design(args: argparse.Namespace, n_doses: int | None = None) -> Design
             given["max_n"] = _NO_LIMIT
         given.setdefault("target", DEFAULT_TARGET)
         given["start_dose"] = str(given.get("start_dose", 1))
-        if name == "crm" and skeleton is None:
+        if name in ("crm", "tite-crm") and skeleton is None:
             try:
                 given["skeleton"] = ds.getprior(0.05, given["target"], (k + 1) // 2, k)
             except ValueError as exc:
@@ -187,9 +201,10 @@ def build_design(args: argparse.Namespace, n_doses: int | None = None) -> Design
         except ValidationError as exc:
             raise CommandError(_schema_error_text(exc)) from None
         levels = [str(j) for j in range(1, k + 1)]
+        dlt_window = None
         where = ""
     try:
-        design = design_for(escalation, dose_levels=levels)
+        design = design_for(escalation, dose_levels=levels, dlt_window_days=dlt_window)
     except ProtocolDesignError as exc:
         if where:
             raise CommandError(f"{where}{exc}") from None
@@ -245,6 +260,15 @@ def _describe(d) -> str:
         if d.tox_certainty is not None:
             thr = d.target if d.tox_threshold is None else d.tox_threshold
             parts.append(f"stop if P(DLT rate at dose 1 > {thr:g}) > {d.tox_certainty:g}")
+    if hasattr(d, "window_days"):  # TITE-BOIN, TITE-CRM
+        parts.append(f"DLT window {d.window_days:g} days, one arrival every {d.accrual_interval_days:g} days"
+                     f" ({d.accrual})")
+        if hasattr(d, "max_pending_ratio"):
+            parts.append(f"suspend when more than {d.max_pending_ratio:g} of a dose is pending")
+        if getattr(d, "min_followup_fraction", 0):
+            parts.append(f"escalate after {d.min_followup_fraction:g} of the window for every pending patient")
+        if hasattr(d, "weights"):
+            parts.append(f"{d.weights} weights")
     return ", ".join(parts)
 
 
@@ -281,7 +305,47 @@ def cmd_boundaries(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tite_boin_table(d, max_n: int, args: argparse.Namespace) -> int:
+    """Yuan et al. 2018 Table 1 layout: per n (cohort multiples), DLTs and pending at the current dose."""
+    rows = [r for r in d.tite_decision_table(max_n) if r["n"] % d.cohort_size == 0]
+    if args.json:
+        emit_json({"design": d.name, "target": d.target, "max_pending_ratio": d.max_pending_ratio, "rows": rows})
+        return 0
+    words = {"E": "escalate", "S": "stay", "D": "de-escalate", "DU": "de-escalate and eliminate", "SUS": "suspend"}
+
+    def what(r: dict) -> str:
+        if r["decision"] == "E/S":
+            return f"escalate if STFT >= {r['escalate_if_stft_at_least']:.2f}, else stay"
+        if r["decision"] == "S/D":
+            return f"de-escalate if STFT <= {r['deescalate_if_stft_at_most']:.2f}, else stay"
+        return words[r["decision"]]
+
+    if args.csv:
+        emit_csv(["n", "dlts", "pending", "code", "decision"],
+                 [[r["n"], r["dlts"], r["pending"], r["decision"], what(r)] for r in rows])
+        return 0
+    # the paper's layout: consecutive numbers pending with the same decision on one line
+    merged: list[list[str]] = []
+    for r in rows:
+        last = merged[-1] if merged else None
+        if last and last[0] == str(r["n"]) and last[1] == str(r["dlts"]) and last[4] == what(r) \
+                and r["decision"] not in ("E/S", "S/D"):
+            last[2] = f"{last[2].split('-')[0]}-{r['pending']}"
+        else:
+            merged.append([str(r["n"]), str(r["dlts"]), str(r["pending"]), r["decision"], what(r)])
+    print(f"{d.name} decision table, target {d.target:g}, suspend accrual when more than {d.max_pending_ratio:g} "
+          "of the patients at the dose are pending")
+    if d.min_followup_fraction:
+        print(f"escalate (E, E/S) with pending patients only once each has {d.min_followup_fraction:g} of the "
+              "window; until then suspend")
+    print("n patients at the current dose, y DLTs observed, c pending; STFT: the pending patients' follow-up, "
+          "each as a fraction of the window, summed")
+    print(render(["n", "y", "c", "code", "decision"], merged, "rrrll"))
+    return 0
+
+
 def cmd_table(args: argparse.Namespace) -> int:
+    from celltrial.escalation import designs as ds
     from celltrial.escalation.designs import CRM, ThreePlusThree
 
     d = build_design(args, n_doses=1)
@@ -306,6 +370,8 @@ def cmd_table(args: argparse.Namespace) -> int:
                          [list(r.values()) for r in paths]))
         return 0
     max_n = d.max_n or 18
+    if isinstance(d, ds.TiteBoin):
+        return _tite_boin_table(d, max_n, args)
     t = d.decision_table(max_n)
     ns = list(range(1, max_n + 1))
     grid = t.grid(ns)
@@ -368,7 +434,12 @@ def cmd_select(args: argparse.Namespace) -> int:
 
 def _run_oc(d, truth: list[float], args: argparse.Namespace):
     from celltrial.escalation.designs.simulate import iter_simulation
+    from celltrial.escalation.designs.tite import TiteMixin
 
+    if isinstance(d, TiteMixin):  # time-to-event: simulated with pending windows; --exact: every window waited for
+        if args.exact:
+            return d.oc(truth, method="complete")
+        return d.oc(truth, method="tite", n_trials=args.sims or 10_000, seed=args.seed)
     if args.sims:
         rules = d.rules()
         chunks = math.ceil(args.sims / args.chunk)
@@ -416,6 +487,8 @@ def cmd_oc(args: argparse.Namespace) -> int:
     first = results[0]
     how = (f"exact ({first.n_states:,} distinct final states)" if first.method == "exact"
            else f"Monte Carlo, {first.n_trials:,} trials, seed {first.seed} (± one standard error)")
+    if hasattr(d, "window_days") and first.method == "exact":
+        how = f"exact for the trial that waits for every window ({first.n_states:,} distinct final states)"
     print(f"{_describe(d)} - {how}")
     for i, r in enumerate(results, start=1):
         print()
@@ -424,6 +497,8 @@ def cmd_oc(args: argparse.Namespace) -> int:
         es = f"{100 * r.early_stop:.1f}%" + (f" ± {100 * r.se_early_stop:.1f}" if r.se_early_stop is not None else "")
         pa = f"{r.pct_above_mtd:.1f}%" + (f" ± {r.se_pct_above_mtd:.1f}" if r.se_pct_above_mtd is not None else "")
         print(f"early stop for safety: {es}; patients treated above the MTD (true P(DLT) > {r.target:g}): {pa}")
+        if "duration_mean_days" in r.extra:
+            print(f"mean trial duration: {r.extra['duration_mean_days']:.1f} ± {r.extra['se_duration_mean_days']:.1f} days")
     if args.plot:
         print(f"\nfigure written to {args.plot}")
     return 0

@@ -20,6 +20,10 @@ What the engine receives:
 
 - the number of dose levels, ``len(dose_levels)``; engine dose j (1-based) is ``dose_levels[j - 1]``;
 - ``start_dose``: the position of that dose-level code in ``dose_levels``;
+- for the time-to-event designs (``tite-boin``, ``tite-crm``), ``window_days`` (the DLT window; when
+  the section leaves it out, ``design_for``'s ``dlt_window_days``, i.e. the protocol's ``dlt.window_days``),
+  ``accrual_interval_days`` and ``accrual`` (the simulated arrivals of the operating characteristics),
+  and ``max_pending_ratio`` (TITE-BOIN's accrual suspension) or ``weights`` (TITE-CRM), as given;
 - ``cohort_size``, ``max_n`` and every other key as given. For the 3+3, ``max_n`` (which counts any
   expansion cohort too) caps the escalation at ``min(max_n, 6 × dose levels)``; the 3+3 rule itself
   never treats more than 6 per dose. The 3+3 ``target`` (optional) only sets the "treated above the MTD"
@@ -34,7 +38,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from celltrial.core.errors import InputError
-from celltrial.escalation.designs import CRM, Design, IntervalDesign, ThreePlusThree
+from celltrial.escalation.designs import CRM, Design, IntervalDesign, ThreePlusThree, TiteBoin, TiteCrm
 from celltrial.study.protocol import schema
 from celltrial.study.protocol.errors import Path_, dotted
 
@@ -44,6 +48,7 @@ THREE_PLUS_THREE_REPORTING_TARGET = 0.3
 
 EscalationSection = (
     schema.ThreePlusThree | schema.Boin | schema.Crm | schema.Mtpi2 | schema.I3plus3 | schema.Keyboard
+    | schema.TiteBoin | schema.TiteCrm
 )
 
 
@@ -60,13 +65,17 @@ def _code(level: schema.DoseLevel | str) -> str:
     return level if isinstance(level, str) else level.code
 
 
-def design_for(escalation: EscalationSection, *, dose_levels: Sequence[schema.DoseLevel | str]) -> Design:
+def design_for(escalation: EscalationSection, *, dose_levels: Sequence[schema.DoseLevel | str],
+               dlt_window_days: float | None = None) -> Design:
     """The engine design a protocol's ``escalation`` section declares, over its ``dose_levels``.
 
     ``dose_levels`` are the protocol's dose levels in order (``protocol.dose_levels``), or just their
     codes. Raises :class:`ProtocolDesignError` naming the protocol key when the section cannot be used
     with these dose levels (a start dose that is not a level, a skeleton of the wrong length, a
     parameter the design's published rule does not allow).
+
+    ``dlt_window_days`` (the protocol's ``dlt.window_days``) is the DLT window of a time-to-event design
+    whose section does not set ``window_days`` itself.
     """
     codes = [_code(level) for level in dose_levels]
     if not codes:
@@ -85,12 +94,21 @@ def design_for(escalation: EscalationSection, *, dose_levels: Sequence[schema.Do
             params.setdefault("target", THREE_PLUS_THREE_REPORTING_TARGET)
             params["max_n"] = min(escalation.max_n, 6 * k)
             return ThreePlusThree(**common, **params)
-        if isinstance(escalation, schema.Crm):
+        if isinstance(escalation, (schema.TiteBoin, schema.TiteCrm)) and escalation.window_days is None:
+            if dlt_window_days is None or dlt_window_days <= 0:
+                raise ProtocolDesignError(("escalation", "window_days"),
+                                          "a time-to-event design needs the DLT window: set window_days "
+                                          "(or the protocol's dlt.window_days)")
+            params["window_days"] = float(dlt_window_days)
+        if isinstance(escalation, schema.Crm):  # also TITE-CRM
             if len(escalation.skeleton) != k:
                 raise ProtocolDesignError(("escalation", "skeleton"),
                                           f"the skeleton has {len(escalation.skeleton)} values for {k} dose levels")
             del common["design"]
-            return CRM(**common, **{**params, "skeleton": tuple(escalation.skeleton)})
+            crm_class = TiteCrm if isinstance(escalation, schema.TiteCrm) else CRM
+            return crm_class(**common, **{**params, "skeleton": tuple(escalation.skeleton)})
+        if isinstance(escalation, schema.TiteBoin):
+            return TiteBoin(**common, **params)
         return IntervalDesign(**common, **params)
     except ProtocolDesignError:
         raise

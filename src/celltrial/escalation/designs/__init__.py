@@ -1,5 +1,6 @@
 """Dose-escalation designs: 3+3, BOIN, mTPI-2, i3+3, Keyboard and CRM, with exact and simulated
-operating characteristics. Pure Python (NumPy/SciPy); no Django.
+operating characteristics, and the time-to-event designs TITE-BOIN and TITE-CRM. Pure Python (NumPy/SciPy);
+no Django.
 
     from celltrial.escalation.designs import boin
     design = boin(target=0.3, doses=6).stop_at_n(36)
@@ -24,12 +25,56 @@ from .threeplusthree import (
     storer_escalation_probability,
     three_plus_three,
 )
+from .tite import DEFAULT_TITE_SEED, TitePatient, TiteRecommendation, TiteTrialPath
+from .tite_boin import TiteBoin, tite_boin, tite_boin_estimate
+from .tite_crm import TiteCrm, tite_crm, tite_weights
 
 __all__ = [
-    "CRM", "DFCRM_PRIOR_VARIANCE", "VARIANTS", "BoinBoundaries", "CRMModel", "Cohort", "DecisionTable", "Design",
-    "IntervalDesign", "MTDSelection", "OperatingCharacteristics", "Recommendation", "TerminalStates",
-    "ThreePlusThree", "TrialPath", "boin", "boin_boundaries", "boin_lambdas", "counts", "crm", "dfcrm_crm",
-    "dfcrm_scale", "enumerate_paths", "exact_oc", "getprior", "i3plus3", "isotonic_estimates", "keyboard",
-    "keyboard_target_key", "mtpi2", "parse_outcomes", "select_mtd", "select_mtd_batch", "simulate_oc",
-    "simulate_trial", "storer_escalation_probability", "three_plus_three",
+    "CRM",
+    "DEFAULT_TITE_SEED",
+    "DFCRM_PRIOR_VARIANCE",
+    "VARIANTS",
+    "BoinBoundaries",
+    "CRMModel",
+    "Cohort",
+    "DecisionTable",
+    "Design",
+    "IntervalDesign",
+    "MTDSelection",
+    "OperatingCharacteristics",
+    "Recommendation",
+    "TerminalStates",
+    "ThreePlusThree",
+    "TiteBoin",
+    "TiteCrm",
+    "TitePatient",
+    "TiteRecommendation",
+    "TiteTrialPath",
+    "TrialPath",
+    "boin",
+    "boin_boundaries",
+    "boin_lambdas",
+    "counts",
+    "crm",
+    "dfcrm_crm",
+    "dfcrm_scale",
+    "enumerate_paths",
+    "exact_oc",
+    "getprior",
+    "i3plus3",
+    "isotonic_estimates",
+    "keyboard",
+    "keyboard_target_key",
+    "mtpi2",
+    "parse_outcomes",
+    "select_mtd",
+    "select_mtd_batch",
+    "simulate_oc",
+    "simulate_trial",
+    "storer_escalation_probability",
+    "three_plus_three",
+    "tite_boin",
+    "tite_boin_estimate",
+    "tite_crm",
+    "tite_weights",
 ]
