@@ -1,8 +1,9 @@
 """Vein to vein at the bedside, on a tablet (1024×768), in Chromium.
 
-QA releases a lot by e-signature; the pharmacist receives the shipped unit, allocates it to a child's dose,
-thaws and prepares it; the nurse (investigator role) scans the unit and a wrong wristband and is refused,
-then the right pair, records the administration, and the chain-of-identity page shows every step. The
+QA releases a lot by e-signature; the pharmacist receives the shipped unit, allocates it to an enrolled
+child's dose (dose level and Day -1 weight from the child's record, typed by nobody), thaws and prepares it; the nurse (investigator role) scans the unit and a wrong wristband and is refused,
+then the right pair, records the administration (which records the child's dosing, Day 0), and the
+chain-of-identity page shows every step. The
 bedside and chain pages are checked at phone width (390×844) too: never wider than the viewport.
 """
 
@@ -16,8 +17,7 @@ from tests.conftest import PASSWORD, TRIAL_WIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SUBJECT = "ASD-01-0007-Q"
-WRONG_SUBJECT = "ASD-01-0009-M"  # a real subject ID, but not the one the unit is allocated to
+WRONG_SUBJECT = "ASD-01-0009-M"  # a well-formed subject ID, but not the one the unit is allocated to
 
 
 def _login(page, base: str, username: str) -> None:
@@ -54,6 +54,19 @@ def journey_lot(make_user, site):
     return manufactured_lot(system, donor, start=dt.date.today() - dt.timedelta(days=50))
 
 
+@pytest.fixture
+def site_team(make_user, site, settings, tmp_path):
+    """The coordinator and investigator who screened and enrolled the child (the participants room's services)."""
+    from celltrial.participants.vault import ensure_vault_key
+    from tests.participants.helpers import add_documents
+
+    settings.CELLTRIAL_VAULT_KEY_FILE = str(tmp_path / "vault.keys")
+    settings.CELLTRIAL_DATA_DIR = tmp_path
+    ensure_vault_key()
+    return {"coordinator": make_user("crc", "coordinator", pii=True),
+            "investigator": make_user("inv_pi", "investigator", pii=True), "docs": add_documents(site)}
+
+
 def _phone(browser, base: str, path: str, screenshot, name: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     phone = context.new_page()
@@ -65,14 +78,17 @@ def _phone(browser, base: str, path: str, screenshot, name: str) -> None:
 
 
 def test_release_receive_thaw_scan_refuse_administer_and_trace(live_server, audit_purge_on_teardown, page, browser,
-                                                               screenshot, journey_lot, site):
+                                                               screenshot, journey_lot, site, site_team):
     from django.utils import timezone
 
     from celltrial.core.actor import Actor
     from celltrial.product import services
+    from tests.product.conftest import enrol_child
 
     base = live_server.url
     lot = journey_lot
+    child = enrol_child(site, sequence=991, bl_weight="24.5", people=site_team)  # 24.5 kg at Baseline (Day -1)
+    SUBJECT = child.subject_id
 
     # QA releases the lot: a wrong password is refused, the right one signs it.
     _login(page, base, "qa_tw")
@@ -102,11 +118,10 @@ def test_release_receive_thaw_scan_refuse_administer_and_trace(live_server, audi
     _submit(page, "#custody-submit")
     assert "Custody event recorded." in page.content()
     page.fill("#allocation-form #id_subject_id", SUBJECT)
-    page.select_option("#allocation-form #id_dose_level", "DL1")
-    page.fill("#allocation-form #id_weight_kg", "24.5")
-    page.fill("#allocation-form #id_weight_date", (dt.date.today() - dt.timedelta(days=1)).isoformat())
     _submit(page, "#allocate-submit")
+    # DL1 0.5e6 cells/kg × 24.5 kg = 1.225e7 viable cells ÷ 5e6 cells/mL = 2.45 mL.
     assert SUBJECT in page.inner_text("#allocation") and "2.45" in page.inner_text("#dose")
+    assert "24.5 kg" in page.inner_text("#dose") and "BL" in page.inner_text("#dose")
     for event, place in (("thawed", "37 °C water bath"), ("prepared", "Biosafety cabinet")):
         page.select_option("#custody-form #id_event", event)
         page.fill("#custody-form #id_place", place)
@@ -158,4 +173,6 @@ def test_release_receive_thaw_scan_refuse_administer_and_trace(live_server, audi
     _phone(browser, base, check_path, screenshot, "product-6-phone-bedside")
     _phone(browser, base, f"/product/units/{unit.unit_id}/chain/", screenshot, "product-7-phone-chain")
     _phone(browser, base, f"/product/units/{unit.unit_id}/", screenshot, "product-8-phone-unit")
+    child.refresh_from_db()
+    assert child.dosed_on == timezone.localdate() and child.day0 == child.dosed_on  # Day 0 is the infusion
     _phone(browser, base, f"/product/lots/{lot.lot_id}/", screenshot, "product-9-phone-lot")

@@ -44,7 +44,8 @@ URL_KWARGS = {
     "product_temperature": ("shipment",), "product_unit": ("unit_id",), "product_custody": ("unit_id",),
     "product_allocate": ("unit_id",), "product_label": ("unit_id",), "product_chain": ("unit_id",),
     "product_chain_pdf": ("unit_id",), "product_bedside_check": ("pk",),
-    "product_close_investigation": ("lot_id", "pk"),
+    "product_close_investigation": ("lot_id", "pk"), "product_allocation_cancel": ("unit_id",),
+    "product_shipment_decision": ("shipment",),
 }
 
 

@@ -4,7 +4,6 @@ to the unit ID with zbar (pyzbar)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
@@ -72,12 +71,11 @@ def test_a_void_release_prints_void_on_its_certificate(released_lot, actors):
     assert "VOID / 作废" in text and "VOID / 作废" in text.split("Electronic signature")[1]
 
 
-def test_unit_label_carries_the_required_content_and_decodes_to_the_unit_id(unit_at_site, actors):
+def test_unit_label_carries_the_required_content_and_decodes_to_the_unit_id(unit_at_site, actors, child):
     from PIL import Image
     from pyzbar.pyzbar import decode
 
-    services.allocate_unit(actors["pharmacist"], unit_at_site, subject_id="ASD-01-0007-Q", dose_level="DL1",
-                           weight_kg=25, weight_date=dt.date.today())
+    services.allocate_unit(actors["pharmacist"], unit_at_site, subject_id=child.subject_id)
     pdf = _write("label", documents.unit_label(unit_at_site, zone="Asia/Shanghai"))
     assert _fonts_all_embedded(pdf) == []
     text = " ".join(_text(pdf).split())
@@ -86,7 +84,7 @@ def test_unit_label_carries_the_required_content_and_decodes_to_the_unit_id(unit
                      "Concentration / 浓度: 5.00 × 10^6 cells/mL", "Volume / 体积: 10 mL",
                      timezone.localtime(lot.expires_at, __import__("zoneinfo").ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d"),
                      "≤ −150 °C", "For clinical trial use only / 仅供临床试验使用",
-                     "For use by the intended recipient only / 仅供指定受试者使用", "ASD-01-0007-Q"):
+                     "For use by the intended recipient only / 仅供指定受试者使用", child.subject_id):
         assert expected in text, expected
     png = _png(pdf, dpi=300)
     decoded = {(d.type, d.data.decode()) for d in decode(Image.open(png))}

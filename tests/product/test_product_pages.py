@@ -4,8 +4,6 @@ refused field (422), and the pages speak Chinese."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -120,15 +118,14 @@ def test_the_api_names_the_refused_field(client, product_people, unit_at_site):
     assert long_id.status_code == 422
 
 
-def test_the_bedside_check_through_the_api(client, product_people, unit_at_site, actors, site):
+def test_the_bedside_check_through_the_api(client, product_people, unit_at_site, actors, site, child):
     from celltrial.accounts.services import issue_token
     from celltrial.core.actor import Actor
 
-    services.allocate_unit(actors["pharmacist"], unit_at_site, subject_id="ASD-01-0007-Q", dose_level="DL1",
-                           weight_kg=25, weight_date=dt.date.today())
+    services.allocate_unit(actors["pharmacist"], unit_at_site, subject_id=child.subject_id)
     token = issue_token(Actor.system("test"), product_people["investigator"], "t")
     response = client.post(f"/api/product/units/{unit_at_site.unit_id}/bedside-checks",
-                           {"scanned_unit": unit_at_site.unit_id, "scanned_subject": "ASD-01-0007-Q"},
+                           {"scanned_unit": unit_at_site.unit_id, "scanned_subject": child.subject_id},
                            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200 and response.json()["outcome"] == "refused"  # thawed and prepared: not yet
     assert "The unit is not prepared for administration." in [r["reason"] for r in response.json()["reasons"]]

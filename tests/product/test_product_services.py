@@ -19,8 +19,14 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-SUBJECT = "ASD-01-0007-Q"
+# A well-formed wristband of a child who was never allocated this unit.
 OTHER_SUBJECT = format_subject_id("ASD", 1, 8)
+
+
+@pytest.fixture
+def subject(child):
+    """The subject ID of an enrolled child (DL1) weighing 25.0 kg at Baseline (Day -1)."""
+    return child.subject_id
 
 
 @pytest.fixture
@@ -34,9 +40,8 @@ def worker_runs_now():
     HUEY.immediate = before
 
 
-def _prepared(unit, actors, subject=SUBJECT, level="DL1", weight=25.0):
-    services.allocate_unit(actors["pharmacist"], unit, subject_id=subject, dose_level=level, weight_kg=weight,
-                           weight_date=dt.date.today())
+def _prepared(unit, actors, subject):
+    services.allocate_unit(actors["pharmacist"], unit, subject_id=subject)
     services.record_custody(actors["pharmacist"], unit, event="thawed", occurred_at=timezone.now())
     services.record_custody(actors["pharmacist"], unit, event="prepared", occurred_at=timezone.now())
     unit.refresh_from_db()
@@ -205,7 +210,7 @@ def test_conditional_release_is_closed_by_a_passing_pending_result(actors):
 
 
 def test_a_failing_pending_result_starts_a_recall_and_notifies_investigators(
-        actors, site, product_people, worker_runs_now, django_capture_on_commit_callbacks):
+        subject, actors, site, product_people, worker_runs_now, django_capture_on_commit_callbacks):
     from celltrial.audit.operations import tracked
 
     with tracked(actors["qa"], product_people["investigator"]) as u:
@@ -215,8 +220,7 @@ def test_a_failing_pending_result_starts_a_recall_and_notifies_investigators(
     unit = services.fill_units(actors["qa"], lot, count=1, filled_at=timezone.now() - dt.timedelta(hours=1))[0]
     services.ship_units(actors["qa"], [unit], destination_code=site.code, shipped_at=timezone.now())
     services.record_custody(actors["pharmacist"], unit, event="received", occurred_at=timezone.now())
-    services.allocate_unit(actors["pharmacist"], unit, subject_id=SUBJECT, dose_level="DL1", weight_kg=25,
-                           weight_date=dt.date.today())
+    services.allocate_unit(actors["pharmacist"], unit, subject_id=subject)
     with django_capture_on_commit_callbacks(execute=True):
         services.record_qc_result(actors["qa"], lot, analyte="sterility", value="growth", unit="",
                                   method="ChP 1101, 14 d", analyst="Li Na", tested_on=dt.date.today())
@@ -224,22 +228,22 @@ def test_a_failing_pending_result_starts_a_recall_and_notifies_investigators(
     assert lot.status == Lot.RECALLED and lot.releases.get().status == LotRelease.RECALLED
     recall = Recall.objects.get()
     assert recall.source_kind == "lot" and "STERILITY" in recall.cause
-    assert recall.affected["participants"] == [{"subject_id": SUBJECT, "site": site.code, "unit": unit.unit_id,
+    assert recall.affected["participants"] == [{"subject_id": subject, "site": site.code, "unit": unit.unit_id,
                                                 "status": "allocated"}]
     note = Notification.objects.get(recipient=product_people["investigator"])
-    assert SUBJECT in note.body and unit.unit_id in note.body and note.emailed
+    assert subject in note.body and unit.unit_id in note.body and note.emailed
     assert mail.outbox and mail.outbox[-1].to == ["inv@example.org"] and recall.code in mail.outbox[-1].subject
     with pytest.raises(ValidationFailed, match="no valid release"):
         services.record_custody(actors["pharmacist"], unit, event="thawed", occurred_at=timezone.now())
 
 
-def test_a_recall_from_a_material_lot_finds_every_unit_and_participant(unit_at_site, actors, worker_runs_now):
-    _prepared(unit_at_site, actors)
+def test_a_recall_from_a_material_lot_finds_every_unit_and_participant(subject, unit_at_site, actors, worker_runs_now):
+    _prepared(unit_at_site, actors, subject)
     recall = services.start_recall(actors["qa"], source_kind="material", source_ref="HPL-2409-17",
                                    reason="supplier notice: platelet lysate lot")
     assert recall.affected["lots"] == [unit_at_site.lot.lot_id]
     assert {u["unit"] for u in recall.affected["units"]} == {unit_at_site.unit_id}
-    assert recall.affected["participants"][0]["subject_id"] == SUBJECT
+    assert recall.affected["participants"][0]["subject_id"] == subject
     with pytest.raises(ValidationFailed, match="Nothing was made"):
         services.start_recall(actors["qa"], source_kind="material", source_ref="NOPE-1", reason="x")
 
@@ -308,33 +312,10 @@ def test_a_pharmacist_cannot_act_at_another_site(unit_at_site, other_site, make_
         services.record_custody(actor, unit_at_site, event="stored", occurred_at=timezone.now())
 
 
-def test_allocation_computes_dose_and_volume_from_the_protocol(unit_at_site, actors):
-    allocation = services.allocate_unit(actors["pharmacist"], unit_at_site, subject_id="asd-01-0007-q",
-                                        dose_level="DL1", weight_kg=25, weight_date=dt.date.today())
-    # protocol.yaml dosing: weight basis day_minus_1, cap 60 kg, ±20 %; DL1 = 0.5e6 cells/kg; lot 5e6 cells/mL:
-    # 0.5e6 × 25 kg = 1.25e7 viable cells, ÷ 5e6 cells/mL = 2.5 mL.
-    assert allocation.subject_id == SUBJECT and allocation.weight_basis == "day_minus_1"
-    assert allocation.intended_cells == pytest.approx(1.25e7) and allocation.volume_to_draw_ml == pytest.approx(2.5)
-    with pytest.raises(ValidationFailed, match="already allocated"):
-        services.allocate_unit(actors["pharmacist"], unit_at_site, subject_id=OTHER_SUBJECT, dose_level="DL1",
-                               weight_kg=25, weight_date=dt.date.today())
-
-
-def test_allocation_refuses_a_dose_the_unit_cannot_give_and_a_bad_subject(unit_at_site, actors):
-    with pytest.raises(ValidationFailed) as too_big:
-        services.allocate_unit(actors["pharmacist"], unit_at_site, subject_id=SUBJECT, dose_level="DL3",
-                               weight_kg=72, weight_date=dt.date.today())
-    assert any("58.3% below" in m for m in too_big.value.errors["__all__"])
-    with pytest.raises(ValidationFailed) as bad:
-        services.allocate_unit(actors["pharmacist"], unit_at_site, subject_id="ASD-01-0007-X", dose_level="DL1",
-                               weight_kg=25, weight_date=dt.date.today())
-    assert "check character" in bad.value.errors["subject_id"][0]
-
-
-def test_the_bedside_check_matches_the_right_pair_and_records_the_administration(unit_at_site, actors, site):
-    unit = _prepared(unit_at_site, actors)
+def test_the_bedside_check_matches_the_right_pair_and_records_the_administration(subject, unit_at_site, actors, site):
+    unit = _prepared(unit_at_site, actors, subject)
     check = services.bedside_check(actors["investigator"], site_code=site.code, scanned_unit=unit.unit_id.lower(),
-                                   scanned_subject=SUBJECT)
+                                   scanned_subject=subject)
     assert check.outcome == "match" and check.reasons == []
     started = timezone.now()
     services.record_administration(actors["investigator"], check, started_at=started,
@@ -345,24 +326,24 @@ def test_the_bedside_check_matches_the_right_pair_and_records_the_administration
     chain = services.chain_of_identity(unit)
     assert [e["event"] for e in chain["custody"]] == ["stored", "shipped", "received", "thawed", "prepared",
                                                      "administered"]
-    assert chain["participant"]["subject_id"] == SUBJECT and chain["administration"]["volume_ml"] == 2.5
+    assert chain["participant"]["subject_id"] == subject and chain["administration"]["volume_ml"] == 2.5
     with pytest.raises(ValidationFailed, match="already administered"):
         services.record_administration(actors["investigator"], check, started_at=started, stopped_at=started,
                                        rate_ml_per_min=1, volume_ml=1)
 
 
-def test_the_administration_rate_is_capped_by_the_protocol(unit_at_site, actors, site):
-    unit = _prepared(unit_at_site, actors)
+def test_the_administration_rate_is_capped_by_the_protocol(subject, unit_at_site, actors, site):
+    unit = _prepared(unit_at_site, actors, subject)
     check = services.bedside_check(actors["investigator"], site_code=site.code, scanned_unit=unit.unit_id,
-                                   scanned_subject=SUBJECT)
+                                   scanned_subject=subject)
     with pytest.raises(ValidationFailed) as fast:  # protocol.yaml: infusion_rate_ml_per_min 2 (maximum)
         services.record_administration(actors["investigator"], check, started_at=timezone.now(),
                                        stopped_at=timezone.now(), rate_ml_per_min=3, volume_ml=2.5)
     assert "at most the protocol's 2 mL/min" in fast.value.errors["rate_ml_per_min"][0]
 
 
-def test_the_bedside_refuses_the_wrong_participant(unit_at_site, actors, site):
-    unit = _prepared(unit_at_site, actors)
+def test_the_bedside_refuses_the_wrong_participant(subject, unit_at_site, actors, site):
+    unit = _prepared(unit_at_site, actors, subject)
     check = services.bedside_check(actors["investigator"], site_code=site.code, scanned_unit=unit.unit_id,
                                    scanned_subject=OTHER_SUBJECT)
     assert check.outcome == "refused"
@@ -373,28 +354,28 @@ def test_the_bedside_refuses_the_wrong_participant(unit_at_site, actors, site):
                                        stopped_at=timezone.now(), rate_ml_per_min=1, volume_ml=1)
 
 
-def test_the_bedside_refuses_an_unreleased_unit(unit_at_site, actors, site):
-    unit = _prepared(unit_at_site, actors)
+def test_the_bedside_refuses_an_unreleased_unit(subject, unit_at_site, actors, site):
+    unit = _prepared(unit_at_site, actors, subject)
     result = unit.lot.results.get(analyte="cd73_pct")
     services.correct_qc_result(actors["qa"], result, {"value": "99.0"}, expected_version=result.version,
                                reason="re-read")
     check = services.bedside_check(actors["investigator"], site_code=site.code, scanned_unit=unit.unit_id,
-                                   scanned_subject=SUBJECT)
+                                   scanned_subject=subject)
     assert check.outcome == "refused"
     assert "The unit's lot is not released (or its release is void or recalled)." in [r["reason"] for r in check.reasons]
 
 
-def test_the_bedside_refuses_an_expired_unit(unit_at_site, actors, site):
-    unit = _prepared(unit_at_site, actors)
+def test_the_bedside_refuses_an_expired_unit(subject, unit_at_site, actors, site):
+    unit = _prepared(unit_at_site, actors, subject)
     later = unit.lot.expires_at + dt.timedelta(minutes=1)
     check = services.bedside_check(actors["investigator"], site_code=site.code, scanned_unit=unit.unit_id,
-                                   scanned_subject=SUBJECT, at=later)
+                                   scanned_subject=subject, at=later)
     assert check.outcome == "refused" and "The unit has expired." in [r["reason"] for r in check.reasons]
 
 
-def test_the_bedside_refuses_an_unallocated_or_unknown_unit(unit_at_site, actors, site):
+def test_the_bedside_refuses_an_unallocated_or_unknown_unit(subject, unit_at_site, actors, site):
     check = services.bedside_check(actors["investigator"], site_code=site.code, scanned_unit=unit_at_site.unit_id,
-                                   scanned_subject=SUBJECT)
+                                   scanned_subject=subject)
     reasons = [r["reason"] for r in check.reasons]
     assert "The unit is not allocated to anyone." in reasons
     assert "The unit is not prepared for administration." in reasons

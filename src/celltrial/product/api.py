@@ -1,23 +1,46 @@
-"""Product reads and the site writes (custody events, bedside checks) for the REST API."""
+"""Product reads and the site writes (custody events, allocation and its cancellation, bedside checks) for the
+REST API."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema
+from ninja.security import HttpBearer
 
 from celltrial.accounts import permissions
 from celltrial.core.errors import ValidationFailed
 from celltrial.core.fields import AwareDatetime, NoControlCharacters, bounded, responses
 from celltrial.product import services
-from celltrial.product.models import BedsideCheck, Lot, Unit
-from celltrial.product.permissions import BEDSIDE, CUSTODY_MANUFACTURER, CUSTODY_SITE, PRODUCT_VIEW
+from celltrial.product.models import Allocation, BedsideCheck, Lot, Unit
+from celltrial.product.permissions import ALLOCATE, BEDSIDE, CUSTODY_MANUFACTURER, CUSTODY_SITE, PRODUCT_VIEW
 from celltrial.product.rules.custody import CustodyEvent
 
 router = Router(tags=["product"])
+
+
+class Requires(HttpBearer):
+    """Bearer-token authentication that also requires a permission (at some site): a caller whose role lacks it
+    is refused (403) before the body is read; the services check again at the unit's site."""
+
+    def __init__(self, permission: str):
+        super().__init__()
+        self.permission = permission
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from celltrial.accounts.services import user_for_token
+
+        user = user_for_token(token)
+        if user is None:
+            return None
+        if not permissions.has_perm(user, self.permission):
+            raise PermissionDenied(self.permission)
+        request.user = user
+        return user
 
 Code = Annotated[str, bounded(30, description="A lot or unit ID with its check character"), NoControlCharacters]
 
@@ -202,3 +225,66 @@ def check(request: HttpRequest, unit_id: Path[Code], body: CheckIn) -> Any:
     except ValidationFailed as exc:
         return _refused(exc)
     return _check_out(made)
+
+
+class AllocationIn(Schema):
+    subject_id: Annotated[str, bounded(20, description="The participant's subject ID (check character verified)"),
+                          NoControlCharacters]
+
+
+class CancelIn(Schema):
+    reason: Annotated[str, bounded(1000), NoControlCharacters]
+
+
+class AllocationOut(Schema):
+    unit: str
+    subject_id: str
+    status: str
+    dose_level: str
+    dose_cells_per_kg: float
+    weight_kg: float
+    weight_date: dt.date
+    dosing_weight_kg: float
+    intended_cells: float
+    volume_to_draw_ml: float
+    cancel_reason: str
+
+
+def _allocation_out(allocation: Allocation) -> dict[str, Any]:
+    return {"unit": allocation.unit.unit_id, "subject_id": allocation.subject_id, "status": allocation.status,
+            "dose_level": allocation.dose_level, "dose_cells_per_kg": allocation.dose_cells_per_kg,
+            "weight_kg": allocation.weight_kg, "weight_date": allocation.weight_date,
+            "dosing_weight_kg": allocation.dosing_weight_kg, "intended_cells": allocation.intended_cells,
+            "volume_to_draw_ml": allocation.volume_to_draw_ml, "cancel_reason": allocation.cancel_reason}
+
+
+@router.post("/units/{unit_id}/allocation", response=responses(AllocationOut, lookup=True), auth=Requires(ALLOCATE),
+             summary="Allocate the unit to a participant's dose (dose level and basis-day weight from the record)")
+def allocate(request: HttpRequest, unit_id: Path[Code], body: AllocationIn) -> Any:
+    found = _unit(request, unit_id)
+    site = found.site.code if found.site else ""
+    permissions.require(request.user, ALLOCATE, site)
+    try:
+        made = services.allocate_unit(permissions.actor_for(request.user, ALLOCATE, site), found,
+                                      subject_id=body.subject_id)
+    except ValidationFailed as exc:
+        return _refused(exc)
+    return _allocation_out(made)
+
+
+@router.post("/units/{unit_id}/allocation/cancel", response=responses(AllocationOut, lookup=True),
+             auth=Requires(ALLOCATE),
+             summary="Cancel the unit's allocation, with a reason (the unit returns to stock if not thawed)")
+def cancel_allocation(request: HttpRequest, unit_id: Path[Code], body: CancelIn) -> Any:
+    found = _unit(request, unit_id)
+    site = found.site.code if found.site else ""
+    permissions.require(request.user, ALLOCATE, site)
+    allocation = services.live_allocation(found)
+    if allocation is None:
+        return _refused(ValidationFailed({"unit": ["The unit is not allocated."]}))
+    try:
+        cancelled = services.cancel_allocation(permissions.actor_for(request.user, ALLOCATE, site), allocation,
+                                               reason=body.reason)
+    except ValidationFailed as exc:
+        return _refused(exc)
+    return _allocation_out(cancelled)

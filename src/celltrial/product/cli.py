@@ -1,9 +1,11 @@
-"""Command-line entry points of the product room: release-check, donor-check, dose.
+"""Command-line entry points of the product room: release-check, donor-check, dose (pure), and
+load-specification (loads a new release-specification version into the database, audited).
 
 Exit codes (documented in docs/rules.md):
   release-check  0 release, 1 reject, 2 bad input
   donor-check    0 eligible, 1 ineligible, 3 incomplete (results missing), 2 bad input
   dose           0 computed (and delivered within tolerance if given), 1 delivered outside tolerance, 2 bad input
+  load-specification  0 loaded, 1 refused (every problem listed as file:line: field: message), 2 bad input
 """
 
 from __future__ import annotations
@@ -64,6 +66,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cap.add_argument("--no-weight-cap", action="store_true", help="dose on the full body weight")
     add_json_flag(dose)
     dose.set_defaults(func=_dose)
+
+    spec = subparsers.add_parser(
+        "load-specification",
+        help="validate a release-specification file and load it as the version in force for new lots",
+        description="Validate a release specification (YAML/JSON) and load it into the database, audited. "
+        "Every problem is listed as file:line: field: message. Exit 0 loaded, 1 refused, 2 bad input.",
+    )
+    spec.add_argument("path", metavar="FILE")
+    spec.add_argument("--reason", default="", help="why this version is loaded (change control reference)")
+    spec.add_argument("--as-user", help="load as this user (must hold the trial-wide QA role)")
+    add_json_flag(spec)
+    spec.set_defaults(func=_load_specification)
 
 
 def _console() -> Any:
@@ -239,3 +253,50 @@ def _dose(args: argparse.Namespace) -> int:
             verdict = "WITHIN TOLERANCE" if check.within_tolerance else "OUTSIDE TOLERANCE"
             console.print(f"delivered       {verdict}: {check.reason}")
     return 1 if check is not None and not check.within_tolerance else 0
+
+
+# ---------------------------------------------------------------- load-specification
+
+
+def _load_specification(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from celltrial.cli_django import setup_django
+
+    setup_django()
+    from celltrial.core.actor import Actor
+    from celltrial.core.errors import ValidationFailed
+    from celltrial.product import services
+    from celltrial.product.permissions import QC_RECORD
+
+    file = Path(args.path)
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.path}: {exc.strerror or exc}") from exc
+    actor = Actor.system("celltrial load-specification")
+    if args.as_user:
+        from celltrial.accounts import permissions
+        from celltrial.accounts.models import User
+
+        user = User.objects.filter(username=args.as_user, is_active=True).first()
+        if user is None:
+            raise CommandError(f"no active user named {args.as_user!r}")
+        if not permissions.has_perm(user, QC_RECORD, ""):
+            raise CommandError(f"{args.as_user} may not load a specification (needs the trial-wide QA role)")
+        actor = permissions.actor_for(user, QC_RECORD, "")
+    try:
+        spec = services.load_release_specification(actor, content, file_name=file.name, reason=args.reason)
+    except ValidationFailed as exc:
+        problems = [m for messages in exc.errors.values() for m in messages]
+        print(f"specification refused: {len(problems)} problem(s)", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    if args.json:
+        emit_json({"version": spec.version_id, "title": spec.title, "content_hash": spec.content_hash,
+                   "in_force": services.in_force(spec.kind).pk == spec.pk})
+    else:
+        print(f"specification {spec.version_id} loaded ({spec.content_hash[:12]}); in force for new lots")
+    return 0

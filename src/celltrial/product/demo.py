@@ -1,10 +1,17 @@
 """Demo product records for `make run`, written through the product services (idempotent).
 
 Two donors (one ineligible: HBsAg reactive), one lot manufactured from the eligible donor under 5 % O2 and
-released by QA with its certificate of analysis, units in the manufacturer's stock and at the site, two
-units administered to the dosed demo participants with their custody ledgers, and a temperature excursion
-on the second shipment. The manufacturing record is dated in the past; the release and everything after it
-happen as the demo loads (a release is signed now, and no custody event may precede it or be in the future).
+released by QA with its certificate of analysis, units in the manufacturer's stock and at the site, and a
+temperature excursion on the second shipment (its units quarantined until QA decides). The manufacturing
+record is dated in the past; the release and everything after it happen as the demo loads (a release is
+signed now, and no custody event may precede it or be in the future).
+
+Allocation goes through the participants room (``participants.interface.allocation_subject``): the dose level
+and the weight come from the child's record. The children the participants demo doses in the past were dosed
+before any unit could be released, so they are refused (already dosed); the demo allocates a unit to each
+enrolled child awaiting dosing instead and administers the first now, which records that child's dosing
+(Day 0 today) through the participants room, unless the escalation room's sentinel/stagger rule refuses it
+(the unit then stays allocated, prepared on the day).
 """
 
 from __future__ import annotations
@@ -37,8 +44,6 @@ NEGATIVE_MARKERS: dict[str, tuple[str, str]] = {
     "ebv_vca_igm": ("CLIA", "negative"), "cmv_igg": ("CLIA", "positive"), "ebv_vca_igg": ("CLIA", "positive"),
 }
 NO_HISTORY = {"malignancy": False, "autoimmune_disease": False, "tse_risk": False}
-# The dosed demo participants (subject ID, dose level, weight kg) when the participants room has none.
-DEFAULT_DOSED = [("ASD-01-0001", "DL1", 24.5), ("ASD-01-0002", "DL1", 31.0)]
 
 
 def logger_csv(start: dt.datetime, minutes: int, *, warm_from: int | None = None, warm_to: int | None = None) -> bytes:
@@ -90,8 +95,9 @@ def manufactured_lot(actor: Actor, donor: Any, *, start: dt.date, results: dict[
     return lot
 
 
-def load_product_demo(out: Callable[[str], None] = print, *, password: str, dosed: Sequence[tuple[str, str, float]] = ()) -> None:
-    """Idempotent: does nothing once the demo lot exists."""
+def load_product_demo(out: Callable[[str], None] = print, *, password: str, dosed: Sequence[Any] = ()) -> None:
+    """Idempotent: does nothing once the demo lot exists. ``dosed`` is accepted for the platform demo's call
+    and not used: the participants come from the participants room's interface."""
     from celltrial.accounts import permissions
     from celltrial.accounts.models import User
     from celltrial.product import services
@@ -129,20 +135,37 @@ def load_product_demo(out: Callable[[str], None] = print, *, password: str, dose
     for unit in units[:4]:
         services.record_custody(ph, unit, event="received", occurred_at=now(), place="Pharmacy, cell-therapy room")
         services.record_custody(ph, unit, event="stored", occurred_at=now(), place="Pharmacy LN2 dewar 2")
-    for (subject, level, weight), unit in zip(dosed or DEFAULT_DOSED, units[:2], strict=False):
-        services.allocate_unit(permissions.actor_for(pharmacist, ALLOCATE, site.code), unit, subject_id=subject,
-                               dose_level=level, weight_kg=weight, weight_date=today - dt.timedelta(days=1))
+    from celltrial.core.errors import ValidationFailed
+    from celltrial.participants import interface as participants
+
+    allocated = administered = 0
+    for child, unit in zip(participants.awaiting_dosing(site.code), units[:2], strict=False):
+        subject = participants.allocation_subject(child.subject_id, site.code)
+        if not subject.allowed:
+            out(f"product demo: {child.subject_id} not allocated: {subject.refusal}")
+            continue
+        try:
+            allocation = services.allocate_unit(permissions.actor_for(pharmacist, ALLOCATE, site.code), unit,
+                                                subject_id=child.subject_id)
+        except ValidationFailed as exc:
+            out(f"product demo: {child.subject_id} not allocated: {exc}")
+            continue
+        allocated += 1
+        if administered:
+            continue  # the next child's unit waits in stock, allocated, for their Day 0
         services.record_custody(ph, unit, event="thawed", occurred_at=now(), place="Pharmacy, 37 °C water bath")
         services.record_custody(ph, unit, event="prepared", occurred_at=now(), place="Pharmacy biosafety cabinet")
-        unit.refresh_from_db()
-        allocation = services.live_allocation(unit)
-        assert allocation is not None
         nurse = permissions.actor_for(investigator, BEDSIDE, site.code)
         check = services.bedside_check(nurse, site_code=site.code, scanned_unit=unit.unit_id,
                                        scanned_subject=allocation.subject_id)
         started = now()
-        services.record_administration(nurse, check, started_at=started, stopped_at=started + dt.timedelta(minutes=3),
-                                       rate_ml_per_min=1.0, volume_ml=round(allocation.volume_to_draw_ml, 2))
+        try:
+            services.record_administration(nurse, check, started_at=started,
+                                           stopped_at=started + dt.timedelta(minutes=3), rate_ml_per_min=1.0,
+                                           volume_ml=round(allocation.volume_to_draw_ml, 2))
+            administered += 1
+        except ValidationFailed as exc:
+            out(f"product demo: {child.subject_id} not dosed today: {exc}")
     out(f"product demo: donors {donor.donor_id} (eligible), {ineligible.donor_id} (ineligible); lot {lot.lot_id} "
         f"released; shipments {first.code}, {second.code} (temperature excursion); "
-        f"{min(len(dosed or DEFAULT_DOSED), 2)} units administered")
+        f"{allocated} unit(s) allocated, {administered} administered")

@@ -264,18 +264,30 @@ EVENT_LABELS = {
 
 class AllocationForm(forms.Form):
     subject_id = NoNulCharField(label=_("Subject ID"), max_length=20, help_text=_("e.g. ASD-01-0007-Q"))
-    dose_level = forms.ChoiceField(label=_("Dose level"))
-    weight_kg = FiniteFloatField(label=_("Weight (kg)"), min_value=0.5, max_value=250)
-    weight_date = _date()
-    weight_date.label = _("Weight measured on")
 
-    def __init__(self, *args: Any, levels: list[tuple[str, str]], basis: str = "", **kwargs: Any):
+    def __init__(self, *args: Any, basis: str = "", **kwargs: Any):
         super().__init__(*args, **kwargs)
-        field = self.fields["dose_level"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = levels
         if basis:
-            self.fields["weight_kg"].help_text = basis
+            self.fields["subject_id"].help_text = basis
+
+
+class CancelAllocationForm(forms.Form):
+    reason = NoNulCharField(label=_("Reason for cancelling"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ShipmentDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("accept", _("accept: the units may be used")),
+                                                               ("reject", _("reject: the units are to be destroyed"))])
+    reason = NoNulCharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    password = forms.CharField(label=_("Your password"), max_length=256,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class SpecificationForm(forms.Form):
+    file = forms.FileField(label=_("Specification file"),
+                           help_text=_("YAML or JSON in the release-specification format; at most 256 KB."))
+    reason = NoNulCharField(label=_("Reason"), max_length=1000, required=False,
+                            help_text=_("Change-control reference for the new version"))
 
 
 class BedsideForm(forms.Form):

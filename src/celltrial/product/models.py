@@ -400,8 +400,19 @@ class Shipment(AuditedModel):
     readings = models.JSONField(_("readings"), default=list, blank=True)
     excursions = models.JSONField(_("excursions"), default=list, blank=True)
     has_excursion = models.BooleanField(_("temperature excursion"), default=False)
+    # QA's disposition after an excursion: the shipment's units are quarantined until QA signs
+    # (meaning "approved") "accepted" or "rejected" with a reason; rejected units may only be destroyed or returned.
+    NONE, QUARANTINE, ACCEPTED, REJECTED = "", "quarantine", "accepted", "rejected"
+    DISPOSITIONS = [(NONE, _("no disposition needed")), (QUARANTINE, _("quarantined: awaiting QA")),
+                    (ACCEPTED, _("accepted by QA")), (REJECTED, _("rejected by QA"))]
+    disposition = models.CharField(_("QA disposition"), max_length=16, choices=DISPOSITIONS, blank=True, default=NONE)
+    disposition_reason = models.TextField(_("reason for the disposition"), blank=True)
+    disposition_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("disposition by"))
+    disposition_at = models.DateTimeField(_("disposition at"), null=True, blank=True)
 
     site_path: ClassVar[str | None] = "destination__code"
+    signature_meanings: ClassVar[tuple[str, ...]] = ("approved",)
 
     class Meta(AuditedModel.Meta):
         verbose_name = _("shipment")
@@ -410,6 +421,12 @@ class Shipment(AuditedModel):
 
     def __str__(self) -> str:
         return self.code
+
+    def signature_content(self) -> dict[str, Any]:
+        return jsonable({"shipment": self.code, "destination": self.destination.code, "disposition": self.disposition,
+                         "reason": self.disposition_reason, "log_sha256": self.log_sha256,
+                         "excursions": self.excursions,
+                         "units": sorted(self.events.filter(event="shipped").values_list("unit__unit_id", flat=True))})
 
 
 class CustodyEvent(AuditedModel):
@@ -448,8 +465,8 @@ class CustodyEvent(AuditedModel):
 class Allocation(AuditedModel):
     """A released unit set aside for one participant's dose, with the dose inputs and the computed draw.
 
-    The participant is a minimal reference (subject ID at a site; see ``participant_ref``), to be replaced
-    by a lookup through the participants room's interface when it exists.
+    The participant is named by subject ID at a site, found through ``participants.interface.allocation_subject``
+    (``participant_ref``), which also gives the dose level and the weight on the weight-basis day.
     """
 
     ALLOCATED, ADMINISTERED, CANCELLED = "allocated", "administered", "cancelled"
@@ -468,6 +485,7 @@ class Allocation(AuditedModel):
     delivered_cells = models.FloatField(_("viable cells to deliver"))
     plan = models.JSONField(_("dose calculation"))
     status = models.CharField(_("status"), max_length=16, default=ALLOCATED)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
 
     site_path: ClassVar[str | None] = "site__code"
 

@@ -1,17 +1,19 @@
-"""The minimal participant reference the product room allocates a unit to.
+"""The participant a unit is allocated to, looked up through the participants room's interface.
 
-The participants room owns participants (screening, consent, enrolment, the pseudonymous subject ID);
-until it offers an interface, an allocation names the participant by subject ID (celltrial's subject
-format, ``SSS-NN-NNNN-C``, check character verified) at a site, and the pharmacist enters the dose
-inputs (dose level, weight on the protocol's weight-basis day and its date). This module is the one
-place that knows that: when the participants room declares its interface, :func:`check_subject` becomes
-a lookup through it (enrolled, at that site, assigned dose level, weight on the basis day).
+An allocation names the participant by subject ID (celltrial's subject format, ``SSS-NN-NNNN-C``, check
+character verified) at the unit's site. :func:`check_subject` asks ``participants.interface.allocation_subject``
+whether that child may receive a unit there, and takes the dose inputs from the record: the dose level
+assigned at enrolment (its cells/kg from the protocol) and the weight entered on the protocol's
+weight-basis visit, with its date. The pharmacist types neither.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from celltrial.core.errors import ValidationFailed
 from celltrial.identifiers.formats import IdentifierError, IdentifierKind, parse_identifier
+from celltrial.participants import interface as participants
 
 
 def normalise_subject_id(text: str, *, field: str = "subject_id") -> str:
@@ -22,6 +24,11 @@ def normalise_subject_id(text: str, *, field: str = "subject_id") -> str:
         raise ValidationFailed({field: [str(exc)]}) from None
 
 
-def check_subject(subject_id: str, site_code: str) -> str:
-    """Whether ``subject_id`` may receive a unit at ``site_code``: today, a well-formed subject ID."""
-    return normalise_subject_id(subject_id)
+def check_subject(subject_id: str, site_code: str) -> Any:
+    """The participants room's :class:`AllocationSubject` for a well-formed subject ID at ``site_code``,
+    or ValidationFailed with the reason it may not receive a unit (not enrolled, other site, withdrawn,
+    already dosed, no weight on the basis day)."""
+    subject = participants.allocation_subject(normalise_subject_id(subject_id), site_code)
+    if not subject.allowed:
+        raise ValidationFailed({"subject_id": [subject.refusal]})
+    return subject

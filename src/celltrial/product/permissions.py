@@ -1,7 +1,8 @@
 """What each role may do in the product room (deny by default).
 
 - Sponsor QC / QA (``qa``) keeps the manufacturing record: donors, collections, batches, QC results,
-  lot release (e-signed, QA only), filling units, shipping, recalls.
+  lot release (e-signed, QA only), filling units, shipping, recalls, the disposition (accept or reject,
+  e-signed) of a shipment's units after a temperature excursion.
 - The site pharmacist (``pharmacist``) receives, stores, thaws and prepares units, allocates a unit to a
   participant's dose and may destroy or return a unit.
 - At the bedside, the two-identifier check and the administration record are done by the pharmacist or
@@ -29,6 +30,7 @@ LABEL_PRINT = "product.label.print"
 ALLOCATE = "product.allocate"
 BEDSIDE = "product.bedside"
 RECALL_START = "product.recall.start"
+SHIPMENT_DISPOSITION = "product.shipment.disposition"
 NOTIFICATIONS_VIEW = "product.notifications.view"
 
 READERS = frozenset({Role.QA, Role.PHARMACIST, Role.INVESTIGATOR, Role.MONITOR, Role.AUDITOR, Role.DATA_MANAGER,
@@ -47,5 +49,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     ALLOCATE: frozenset({Role.PHARMACIST}),
     BEDSIDE: frozenset({Role.PHARMACIST, Role.INVESTIGATOR}),
     RECALL_START: frozenset({Role.QA}),
+    # QA accepts or rejects (e-signed) the units of a shipment quarantined by a temperature excursion.
+    SHIPMENT_DISPOSITION: frozenset({Role.QA}),
     NOTIFICATIONS_VIEW: frozenset({Role.QA, Role.PHARMACIST, Role.INVESTIGATOR, Role.MEDICAL_MONITOR}),
 }

@@ -38,7 +38,9 @@ from celltrial.identifiers.formats import (
     format_unit_id,
     parse_identifier,
 )
+from celltrial.participants import interface as participants
 from celltrial.product import participant_ref
+from celltrial.product.messages import render
 from celltrial.product.models import (
     Administration,
     Allocation,
@@ -73,6 +75,7 @@ from celltrial.product.permissions import (
     MANUFACTURE_RECORD,
     QC_RECORD,
     RECALL_START,
+    SHIPMENT_DISPOSITION,
     UNIT_FILL,
 )
 from celltrial.product.rules import (
@@ -152,6 +155,9 @@ _append_bedside_event = Create("record_administration", CustodyEvent, permission
 _create_allocation = Create("allocate_unit", Allocation, permission=ALLOCATE, fields=(
     "unit", "site", "subject_id", "dose_level", "dose_cells_per_kg", "weight_kg", "weight_date", "weight_basis",
     "dosing_weight_kg", "intended_cells", "volume_to_draw_ml", "delivered_cells", "plan"))
+_cancel_allocation = Update("cancel_allocation", Allocation, permission=ALLOCATE, fields=("status", "cancel_reason"))
+_decide_shipment = Update("decide_shipment", Shipment, permission=SHIPMENT_DISPOSITION, fields=(
+    "disposition", "disposition_reason", "disposition_by", "disposition_at"))
 _create_check = Create("bedside_check", BedsideCheck, permission=BEDSIDE, fields=(
     "site", "scanned_unit", "scanned_subject", "unit", "allocation", "outcome", "reasons", "checked_at"))
 _create_administration = Create("record_administration", Administration, permission=BEDSIDE, fields=(
@@ -219,6 +225,50 @@ def load_specification_file(actor: Actor, path: Any, *, kind: str) -> Specificat
     return _create_spec(actor, kind=kind, version_id=rules.version_id, title=rules.title[:200], content=content,
                         content_hash=snapshot_digest(content), source_name=str(getattr(path, "name", path))[:255],
                         reason=gettext_noop("specification loaded"))
+
+
+SPEC_MAX_BYTES = 256 * 1024
+
+
+def load_release_specification(actor: Actor, content: bytes, *, file_name: str, reason: str = "") -> Specification:
+    """Load a new release-specification version from a YAML or JSON file (QA): validated against the schema,
+    every problem reported as ``file:line: field: message``; stored with its content hash and audited. The
+    latest loaded version is the one in force for new lots (lots already made keep theirs)."""
+    import tempfile
+    from pathlib import Path
+
+    from celltrial.product.rules._loading import read_rule_file
+    from celltrial.product.rules.errors import SpecificationError
+    from celltrial.product.rules.specification import specification_from_mapping
+
+    _require(actor, QC_RECORD, "")
+    name = Path(file_name or "specification.yaml").name[:200]
+    if Path(name).suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise _refuse("file", _("Give a .yaml or .json specification file."))
+    if not content or len(content) > SPEC_MAX_BYTES:
+        raise _refuse("file", _("The file is empty or larger than %(kb)s KB.") % {"kb": SPEC_MAX_BYTES // 1024})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            data, source = read_rule_file(path)
+            rules = specification_from_mapping(data, source=source)
+        except SpecificationError as exc:
+            problems = [str(issue).replace(str(path), name) for issue in exc.issues] or [str(exc)]
+            raise ValidationFailed({"file": problems}) from None
+        except RuleInputError as exc:
+            raise _refuse("file", str(exc).replace(str(path), name)) from None
+    stored = jsonable(dict(data))
+    digest = snapshot_digest(stored)
+    existing = Specification.objects.filter(version_id=rules.version_id).first()
+    if existing is not None:
+        if existing.content_hash == digest:
+            raise _refuse("file", _("Specification %(version)s is already loaded.") % {"version": rules.version_id})
+        raise _refuse("file", _("Specification %(version)s is already loaded with different content: a changed "
+                                "specification needs a new version.") % {"version": rules.version_id})
+    return _create_spec(actor, kind=Specification.RELEASE, version_id=rules.version_id, title=rules.title[:200],
+                        content=stored, content_hash=digest, source_name=name,
+                        reason=reason.strip() or gettext_noop("specification loaded"))
 
 
 def load_shipped_specifications(actor: Actor) -> list[Specification]:
@@ -599,7 +649,7 @@ def release_lot(actor: Actor, lot: Lot, *, password: str, comment: str = "") -> 
     evaluation = evaluate(lot, spec)
     if evaluation.disposition is Disposition.REJECT:
         raise ValidationFailed({"__all__": [_("The lot cannot be released under %(spec)s:") % {"spec": spec.version_id},
-                                            *evaluation.reasons]})
+                                            *(render(r) for r in evaluation.reasons)]})
     if lot.investigations.filter(status=Investigation.OPEN).exists():
         raise ValidationFailed(_("An out-of-specification investigation is open on this lot."))
     # The password is checked before anything is written, so a failure is counted (and not rolled back).
@@ -659,7 +709,7 @@ def _append(actor: Actor, operation: Create[CustodyEvent], unit: Unit, event: E,
     try:
         check_next(entries, event, at, expires_at=unit.lot.expires_at, hours_after_thaw=hours_after_thaw())
     except CustodyRefused as exc:
-        raise _refuse("event", str(exc)) from None
+        raise _refuse("event", render(exc.message)) from None
     except RuleInputError as exc:
         raise _refuse("occurred_at", str(exc)) from None
     user = actor.user
@@ -737,6 +787,9 @@ def import_temperature_log(actor: Actor, shipment: Shipment, data: bytes, *, fil
     if not (actor.is_system or permissions.actor_may(actor, CUSTODY_SITE, site_code)
             or permissions.actor_may(actor, CUSTODY_MANUFACTURER, "")):
         raise AccessDenied(CUSTODY_SITE, site_code)
+    if shipment.disposition in (Shipment.ACCEPTED, Shipment.REJECTED):
+        raise _refuse("log", _("QA has decided on shipment %(code)s; its temperature log can no longer be replaced.") % {
+            "code": shipment.code})
     try:
         readings = read_logger_csv(data, time_zone=time_zone or shipment.destination.timezone)
         log = find_excursions(readings, max_c=shipment.max_c, min_c=shipment.min_c)
@@ -750,7 +803,35 @@ def import_temperature_log(actor: Actor, shipment: Shipment, data: bytes, *, fil
                          "readings": x.readings, "minutes": x.minutes, "description": x.describe()}
                         for x in log.excursions]
         s.has_excursion = log.has_excursion
+        if log.has_excursion:
+            s.disposition = Shipment.QUARANTINE
     return shipment
+
+
+DECISIONS = {"accept": Shipment.ACCEPTED, "reject": Shipment.REJECTED}
+
+
+def decide_shipment(actor: Actor, shipment: Shipment, *, decision: str, reason: str, password: str) -> Shipment:
+    """QA's e-signed disposition (meaning "approved") of a shipment quarantined by a temperature excursion:
+    "accept" frees its units; "reject" leaves them only the destroyed (or returned) path. A reason is required."""
+    _require(actor, SHIPMENT_DISPOSITION, "")  # sponsor QA, trial-wide (like a release)
+    if actor.user is None:
+        raise esign.SignatureRefused(_("Only a person can sign."))
+    if decision not in DECISIONS:
+        raise _refuse("decision", _("Decide accept or reject."))
+    if not reason.strip():
+        raise _refuse("reason", _("Give the reason for the decision."))
+    shipment.refresh_from_db()
+    if shipment.disposition != Shipment.QUARANTINE:
+        raise ValidationFailed(_("Shipment %(code)s is not in quarantine: only a shipment with a temperature "
+                                 "excursion awaits QA's decision.") % {"code": shipment.code})
+    _check_password(actor, password)
+    with transaction.atomic():
+        saved = _decide_shipment(actor, shipment, {
+            "disposition": DECISIONS[decision], "disposition_reason": reason.strip(), "disposition_by": actor.user,
+            "disposition_at": _now()}, expected_version=shipment.version, reason=reason.strip()).instance
+        esign.sign(actor, saved, password=password, meaning="approved", comment=reason.strip()[:1000])
+    return saved
 
 
 SITE_EVENTS = (E.RECEIVED, E.STORED, E.THAWED, E.PREPARED, E.RETURNED, E.DESTROYED)
@@ -786,6 +867,9 @@ def record_custody(actor: Actor, unit: Unit, *, event: str, occurred_at: dt.date
         operation, site, default_place = _append_manufacturer_event, None, _(MANUFACTURER_PLACE)
     if kind is E.THAWED and valid_release(unit.lot) is None:
         raise _refuse("event", _("Lot %(lot)s has no valid release: the unit must not be thawed.") % {"lot": unit.lot.lot_id})
+    held = quarantine_of(unit) if kind in (E.THAWED, E.PREPARED) else None
+    if held is not None:
+        raise _refuse("event", _quarantine_text(held))
     if kind is E.PREPARED and live_allocation(unit) is None:
         raise _refuse("event", _("Allocate the unit to a participant's dose before preparing it."))
     shipment = None
@@ -811,40 +895,81 @@ def dosing_section() -> Any:
     return protocol
 
 
-def allocate_unit(actor: Actor, unit: Unit, *, subject_id: str, dose_level: str, weight_kg: float,
-                  weight_date: dt.date) -> Allocation:
+def dosing_refusal_text(participant: Any, on: dt.date) -> str | None:
+    """The escalation room's sentinel and stagger rule for dosing ``participant`` on ``on``, in words."""
+    from celltrial.escalation.interface import dosing_refusal
+
+    refusal = dosing_refusal(participant, on)
+    if refusal is None:
+        return None
+    after = _(" Dosing is allowed from %(day)s.") % {"day": refusal.allowed_from.isoformat()} \
+        if refusal.allowed_from else ""
+    return _("Dosing on %(day)s is refused: %(reason)s") % {"day": on.isoformat(), "reason": refusal.reason} + after
+
+
+def quarantine_of(unit: Unit) -> Shipment | None:
+    """The shipment that holds ``unit`` in quarantine (excursion awaiting QA) or rejected it; None when free."""
+    shipped = unit.custody.filter(event=E.SHIPPED.value).select_related("shipment").order_by("-seq").first()
+    shipment = shipped.shipment if shipped is not None else None
+    if shipment is not None and shipment.disposition in (Shipment.QUARANTINE, Shipment.REJECTED):
+        return shipment
+    return None
+
+
+def _quarantine_text(shipment: Shipment) -> str:
+    if shipment.disposition == Shipment.REJECTED:
+        return _("QA rejected shipment %(code)s after a temperature excursion: the unit may only be destroyed or "
+                 "returned.") % {"code": shipment.code}
+    return _("Shipment %(code)s had a temperature excursion: its units are quarantined until QA accepts or rejects "
+             "them.") % {"code": shipment.code}
+
+
+def allocate_unit(actor: Actor, unit: Unit, *, subject_id: str) -> Allocation:
     """Allocate a released unit at a site to a participant's dose.
 
-    Dose = dose level (viable cells/kg) × the weight on the protocol's weight-basis day, capped at the
-    protocol's weight cap; volume to draw = cells ÷ the lot's viable concentration; the unit must be able to
-    give the dose within the protocol's release tolerance, and the recipient tests of the specification
-    (endotoxin per kg of the participant's weight, USP <85>) must pass.
+    The participant is looked up through the participants room (``participant_ref.check_subject``): enrolled
+    at this site, not withdrawn, not yet dosed, with a dose level and a dated weight on the protocol's
+    weight-basis visit; the pharmacist types neither the dose level nor the weight. The escalation room's
+    sentinel and stagger rule is asked for the planned dosing day (today when none is planned or it passed).
+
+    Dose = dose level (viable cells/kg) × that weight, capped at the protocol's weight cap; volume to draw =
+    cells ÷ the lot's viable concentration; the unit must be able to give the dose within the protocol's
+    release tolerance, and the recipient tests of the specification (endotoxin per kg of the participant's
+    weight, USP <85>) must pass.
     """
     unit.refresh_from_db()
     if unit.site is None:
         raise _refuse("unit", _("The unit is not at a site."))
     _require(actor, ALLOCATE, unit.site.code)
-    subject = participant_ref.check_subject(subject_id, unit.site.code)
-    protocol = dosing_section()
-    try:
-        level = protocol.dose_level(dose_level)
-    except KeyError:
-        codes = ", ".join(d.code for d in protocol.dose_levels)
-        raise _refuse("dose_level", _("Unknown dose level; the protocol has: %(codes)s.") % {"codes": codes}) from None
-    if not 0 < weight_kg <= 250:
-        raise _refuse("weight_kg", _("Weight must be between 0 and 250 kg."))
-    if weight_date > timezone.localdate():
-        raise _refuse("weight_date", _("The weight date is in the future."))
     release = valid_release(unit.lot)
     if release is None:
         raise _refuse("unit", _("Lot %(lot)s has no valid release.") % {"lot": unit.lot.lot_id})
     if unit.lot.expires_at <= _now():
         raise _refuse("unit", _("The unit expired at %(at)s.") % {"at": unit.lot.expires_at.isoformat()})
+    held = quarantine_of(unit)
+    if held is not None:
+        raise _refuse("unit", _quarantine_text(held))
     state = state_of(ledger(unit))
     if state.location.value != "site" or state.last not in (E.RECEIVED, E.STORED):
         raise _refuse("unit", _("Only a unit received at the site and not yet thawed can be allocated."))
     if live_allocation(unit) is not None:
         raise _refuse("unit", _("The unit is already allocated."))
+    subject = participant_ref.check_subject(subject_id, unit.site.code)
+    other = Allocation.objects.filter(subject_id=subject.subject_id).exclude(status=Allocation.CANCELLED).select_related(
+        "unit").first()
+    if other is not None:
+        raise _refuse("subject_id", _("Participant %(subject)s already has unit %(unit)s allocated (%(status)s).") % {
+            "subject": subject.subject_id, "unit": other.unit.unit_id, "status": other.status})
+    today = study_today(unit.site)
+    planned = subject.day0 if subject.day0 is not None and subject.day0 >= today else today
+    refused = dosing_refusal_text(subject.participant, planned)
+    if refused:
+        raise _refuse("subject_id", refused)
+    protocol = dosing_section()
+    level = protocol.dose_level(subject.dose_level)
+    weight_kg, weight_date = float(subject.weight_kg), subject.weight_date
+    if weight_date > today:
+        raise _refuse("subject_id", _("The weight date is in the future."))
     dosing = protocol.dosing
     spec = Specification.objects.get(version_id=release.specification)
     try:
@@ -854,12 +979,13 @@ def allocate_unit(actor: Actor, unit: Unit, *, subject_id: str, dose_level: str,
                                viable_concentration_cells_per_ml=unit.lot.concentration_cells_per_ml,
                                unit_volume_ml=unit.volume_ml)
     except RuleInputError as exc:
-        raise _refuse("weight_kg", str(exc)) from None
+        raise _refuse("subject_id", str(exc)) from None
     if not plan.acceptable:
-        raise ValidationFailed({"__all__": [_("This unit cannot give the dose:"), *plan.reasons]})
+        raise ValidationFailed({"__all__": [_("This unit cannot give the dose:"), *(render(r) for r in plan.reasons)]})
     detail = {
         "dose_level": level.code, "dose_cells_per_kg": level.dose_cells_per_kg, "weight_kg": weight_kg,
-        "weight_basis": dosing.weight_basis, "weight_cap_kg": dosing.weight_cap_kg,
+        "weight_basis": dosing.weight_basis, "weight_visit": subject.weight_visit,
+        "weight_date": weight_date.isoformat(), "weight_cap_kg": dosing.weight_cap_kg,
         "dosing_weight_kg": plan.plan.dosing_weight_kg, "weight_capped": plan.plan.weight_capped,
         "intended_cells": plan.plan.viable_cells, "concentration_cells_per_ml": unit.lot.concentration_cells_per_ml,
         "volume_to_draw_ml": plan.volume_to_draw_ml, "unit_volume_ml": unit.volume_ml,
@@ -867,18 +993,42 @@ def allocate_unit(actor: Actor, unit: Unit, *, subject_id: str, dose_level: str,
         "deviation_pct": plan.tolerance.deviation_fraction * 100,
         "recipient_tests": [{"code": o.code, "status": o.status.value, "reason": o.reason}
                             for o in plan.recipient_outcomes],
-        "specification": spec.version_id,
+        "specification": spec.version_id, "planned_dosing_day": planned.isoformat(),
     }
     with transaction.atomic():
         Unit.objects.select_for_update().get(pk=unit.pk)
         if live_allocation(unit) is not None:
             raise _refuse("unit", _("The unit is already allocated."))
-        return _create_allocation(actor, unit=unit, site=unit.site, subject_id=subject, dose_level=level.code,
-                                  dose_cells_per_kg=level.dose_cells_per_kg, weight_kg=weight_kg,
-                                  weight_date=weight_date, weight_basis=dosing.weight_basis,
+        return _create_allocation(actor, unit=unit, site=unit.site, subject_id=subject.subject_id,
+                                  dose_level=level.code, dose_cells_per_kg=level.dose_cells_per_kg,
+                                  weight_kg=weight_kg, weight_date=weight_date, weight_basis=dosing.weight_basis,
                                   dosing_weight_kg=plan.plan.dosing_weight_kg, intended_cells=plan.plan.viable_cells,
                                   volume_to_draw_ml=plan.volume_to_draw_ml, delivered_cells=plan.delivered_cells,
                                   plan=detail)
+
+
+def cancel_allocation(actor: Actor, allocation: Allocation, *, reason: str, expected_version: int | None = None
+                      ) -> Allocation:
+    """Cancel an allocation not yet administered, with its reason (audited). A unit not yet thawed is back in
+    the site's stock for another participant, and its label prints again without the recipient; a thawed
+    unit cannot return to stock (the page says to record its destruction)."""
+    _require(actor, ALLOCATE, allocation.site.code)
+    if not reason.strip():
+        raise _refuse("reason", _("Give the reason for cancelling the allocation."))
+    with transaction.atomic():
+        current = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if current.status != Allocation.ALLOCATED:
+            raise ValidationFailed(_("This allocation was already administered or cancelled."))
+        return _cancel_allocation(actor, current, {"status": Allocation.CANCELLED, "cancel_reason": reason.strip()},
+                                  expected_version=current.version if expected_version is None else expected_version,
+                                  reason=reason.strip()).instance
+
+
+def study_today(site: Any) -> dt.date:
+    """Today at ``site`` (its time zone)."""
+    import zoneinfo
+
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(site.timezone or "Asia/Shanghai")).date()
 
 
 def bedside_check(actor: Actor, *, site_code: str, scanned_unit: str, scanned_subject: str,
@@ -915,6 +1065,10 @@ def bedside_check(actor: Actor, *, site_code: str, scanned_unit: str, scanned_su
                             "detail": unit.lot.lot_id})
         if unit.lot.expires_at <= at:
             reasons.append({"reason": gettext_noop("The unit has expired."), "detail": unit.lot.expires_at.isoformat()})
+        held = quarantine_of(unit)
+        if held is not None:
+            reasons.append({"reason": gettext_noop("The unit's shipment is quarantined or rejected after a temperature "
+                                                   "excursion."), "detail": held.code})
         if unit.state != E.PREPARED.value:
             reasons.append({"reason": gettext_noop("The unit is not prepared for administration."), "detail": unit.state or "—"})
         allocation = live_allocation(unit)
@@ -950,6 +1104,13 @@ def record_administration(actor: Actor, check: BedsideCheck, *, started_at: dt.d
     if not 0 < volume_ml <= allocation.unit.volume_ml:
         raise _refuse("volume_ml", _("The volume given must be more than 0 and at most the unit's %(v)s mL.") % {
             "v": f"{allocation.unit.volume_ml:g}"})
+    subject = participants.allocation_subject(allocation.subject_id, check.site.code)
+    if subject.participant is None or subject.refusal_code in ("withdrawn", "not_enrolled", "dosed"):
+        raise ValidationFailed(subject.refusal)
+    dosed_on = started_at.astimezone(_tz(check.site.timezone)).date()
+    refused = dosing_refusal_text(subject.participant, dosed_on)
+    if refused:
+        raise _refuse("started_at", refused)
     max_rate = dosing_section().dosing.infusion_rate_ml_per_min
     if not rate_ml_per_min > 0 or (max_rate is not None and rate_ml_per_min > max_rate):
         raise _refuse("rate_ml_per_min", _("The rate must be more than 0 and at most the protocol's %(r)s mL/min.") % {
@@ -964,7 +1125,15 @@ def record_administration(actor: Actor, check: BedsideCheck, *, started_at: dt.d
                 notes=_("to %(subject)s, %(v)s mL") % {"subject": allocation.subject_id, "v": f"{volume_ml:g}"})
         with tracked(actor, allocation) as a:
             a.status = Allocation.ADMINISTERED
+        # The participant's Day 0 and visit schedule follow the real infusion (participants room, same transaction).
+        participants.record_dosing(actor, subject.participant, dosed_on=dosed_on)
     return record
+
+
+def _tz(name: str) -> Any:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(name or "Asia/Shanghai")
 
 
 # ---------------------------------------------------------------- recall and notifications
@@ -1070,6 +1239,13 @@ def notify_recall(recall_id: int) -> list[Notification]:
 # ---------------------------------------------------------------- chain of identity
 
 
+def _dosed_on(allocation: Allocation) -> dt.date | None:
+    """The participant's Day 0 as the participants room records it (None until dosed)."""
+    found = participants.allocation_subject(allocation.subject_id, allocation.site.code)
+    dosing = participants.dosing(found.participant) if found.participant is not None else None
+    return dosing.dosed_on if dosing is not None else None
+
+
 def chain_of_identity(unit: Unit) -> dict[str, Any]:
     """donor → collection → batch → lot → QC → release → unit → custody → participant → administration."""
     lot = unit.lot
@@ -1125,7 +1301,8 @@ def chain_of_identity(unit: Unit) -> dict[str, Any]:
                        "logger_id": s.logger_id, "max_c": s.max_c, "has_excursion": s.has_excursion,
                        "excursions": s.excursions, "readings": len(s.readings)} for s in shipments.values()],
         "participant": ({"subject_id": allocation.subject_id, "site": allocation.site.code,
-                         "status": allocation.status, "dose": allocation.plan} if allocation else None),
+                         "status": allocation.status, "dose": allocation.plan,
+                         "dosed_on": _dosed_on(allocation)} if allocation else None),
         "bedside_checks": [{"checked_at": c.checked_at, "outcome": c.outcome, "scanned_unit": c.scanned_unit,
                             "scanned_subject": c.scanned_subject, "reasons": c.reasons}
                            for c in unit.bedside_checks.order_by("checked_at")],

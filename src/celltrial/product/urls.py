@@ -4,6 +4,7 @@ from celltrial.product import views
 
 urlpatterns = [
     path("", views.index, name="product"),
+    path("specifications/", views.specifications, name="product_specifications"),
     path("donors/", views.donors, name="product_donors"),
     path("donors/<str:donor_id>/", views.donor_detail, name="product_donor"),
     path("donors/<str:donor_id>/markers/", views.donor_marker, name="product_donor_marker"),
@@ -22,9 +23,11 @@ urlpatterns = [
     path("lots/<str:lot_id>/ship/", views.ship, name="product_ship"),
     path("shipments/<str:code>/", views.shipment_detail, name="product_shipment"),
     path("shipments/<str:code>/temperature/", views.temperature_log, name="product_temperature"),
+    path("shipments/<str:code>/decision/", views.shipment_decision, name="product_shipment_decision"),
     path("units/<str:unit_id>/", views.unit_detail, name="product_unit"),
     path("units/<str:unit_id>/custody/", views.custody, name="product_custody"),
     path("units/<str:unit_id>/allocate/", views.allocate, name="product_allocate"),
+    path("units/<str:unit_id>/allocation/cancel/", views.cancel_allocation, name="product_allocation_cancel"),
     path("units/<str:unit_id>/label.pdf", views.label, name="product_label"),
     path("units/<str:unit_id>/chain/", views.chain, name="product_chain"),
     path("units/<str:unit_id>/chain.pdf", views.chain_pdf, name="product_chain_pdf"),

@@ -11,17 +11,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from celltrial.accounts import permissions
 from celltrial.accounts.decorators import requires
-from celltrial.accounts.signatures import SignatureRefused
+from celltrial.accounts.signatures import SignatureRefused, signatures_for
 from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
 from celltrial.core.forms import show_errors
+from celltrial.participants import interface as participants
 from celltrial.product import documents, forms, services
 from celltrial.product.models import (
+    Allocation,
     Batch,
     BedsideCheck,
     Donor,
@@ -46,6 +48,7 @@ from celltrial.product.permissions import (
     PRODUCT_VIEW,
     QC_RECORD,
     RECALL_START,
+    SHIPMENT_DISPOSITION,
     UNIT_FILL,
 )
 from celltrial.product.rules.custody import state_of
@@ -111,6 +114,32 @@ def index(request: HttpRequest) -> HttpResponse:
                                        PRODUCT_VIEW)[:50],
         "can_manage": _has(request, MANUFACTURE_RECORD, None),
     })
+
+
+# ---------------------------------------------------------------- specifications
+
+
+@requires(PRODUCT_VIEW)
+def specifications(request: HttpRequest) -> HttpResponse:
+    form = forms.SpecificationForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        _guard(request, QC_RECORD)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = upload.read(services.SPEC_MAX_BYTES + 1)
+            ok, spec = _attempt(form, lambda: services.load_release_specification(
+                _actor(request, QC_RECORD), data, file_name=upload.name, reason=form.cleaned_data["reason"]))
+            if ok:
+                messages.success(request, _("Specification %(version)s loaded: in force for new lots.") % {
+                    "version": spec.version_id})
+                return redirect("product_specifications")
+        status = 400
+    listed = Specification.objects.filter(kind=Specification.RELEASE).order_by("-id")
+    current = listed.first()
+    return render(request, "product/specifications.html", {
+        "form": form, "specifications": listed, "current": current, "can_load": _has(request, QC_RECORD, None)},
+        status=status)
 
 
 # ---------------------------------------------------------------- donors
@@ -474,8 +503,28 @@ def _shipment_page(request: HttpRequest, shipment: Shipment, *, status: int = 20
         "shipment": shipment, "units": units, "zone": shipment.destination.timezone,
         "readings": shipment.readings[:2000],
         "can_import": _has(request, CUSTODY_SITE, site) or _has(request, CUSTODY_MANUFACTURER, ""),
-        "log_form": extra.pop("log_form", None) or forms.TemperatureLogForm(), **extra,
+        "log_form": extra.pop("log_form", None) or forms.TemperatureLogForm(),
+        "can_decide": shipment.disposition == Shipment.QUARANTINE and _has(request, SHIPMENT_DISPOSITION, ""),
+        "decision_form": extra.pop("decision_form", None) or forms.ShipmentDecisionForm(),
+        "decision_signatures": signatures_for(shipment), **extra,
     }, status=status)
+
+
+@require_POST
+@requires(SHIPMENT_DISPOSITION)
+def shipment_decision(request: HttpRequest, code: str) -> HttpResponse:
+    shipment = _visible_shipment(request, code)
+    _guard(request, SHIPMENT_DISPOSITION)
+    form = forms.ShipmentDecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        ok, _s = _attempt(form, lambda: services.decide_shipment(
+            _actor(request, SHIPMENT_DISPOSITION), shipment, decision=data["decision"],
+            reason=data["reason"], password=data["password"]))
+        if ok:
+            messages.success(request, _("QA decision signed."))
+            return redirect("product_shipment", code=shipment.code)
+    return _shipment_page(request, shipment, decision_form=form, status=400)
 
 
 @requires(PRODUCT_VIEW)
@@ -520,25 +569,30 @@ def _unit_page(request: HttpRequest, unit: Unit, *, status: int = 200, **extra: 
     state = state_of(services.ledger(unit))
     site = unit.site.code if unit.site else ""
     protocol = study.protocol_in_force()
-    lang = "zh" if (translation.get_language() or "en").startswith("zh") else "en"
-    levels = [(d.code, d.label.get(lang)) for d in protocol.dose_levels] if protocol else []
     basis = ""
     if protocol is not None:
-        basis = _("Weight on the protocol's weight-basis day (%(basis)s); capped at %(cap)s kg.") % {
-            "basis": protocol.dosing.weight_basis, "cap": protocol.dosing.weight_cap_kg or "—"}
+        basis = _("The dose level and the weight come from the participant's record: the weight on the protocol's "
+                  "weight-basis day (%(basis)s, vitals at %(visits)s), capped at %(cap)s kg.") % {
+            "basis": protocol.dosing.weight_basis, "visits": ", ".join(participants.weight_basis_visits(protocol)),
+            "cap": protocol.dosing.weight_cap_kg or "—"}
+    allocation = services.live_allocation(unit)
     zone = _unit_zone(unit)
     may_custody = _has(request, CUSTODY_SITE, site) if site else _has(request, CUSTODY_MANUFACTURER, "")
     allowed = [e for e in state.allowed if e.value not in ("administered", "shipped")]
     return render(request, "product/unit.html", {
         "unit": unit, "lot": unit.lot, "events": unit.custody.select_related("site", "shipment").order_by("seq"),
-        "state": state, "allocation": services.live_allocation(unit), "zone": zone,
+        "state": state, "allocation": allocation, "zone": zone, "quarantine": services.quarantine_of(unit),
+        "can_cancel": allocation is not None and allocation.status == Allocation.ALLOCATED and bool(site)
+        and _has(request, ALLOCATE, site),
+        "cancel_form": extra.pop("cancel_form", None) or forms.CancelAllocationForm(),
+        "thawed": state.thawed_at is not None,
         "release": services.valid_release(unit.lot), "expired": unit.lot.expires_at <= timezone.now(),
         "can_custody": may_custody and bool(allowed), "can_allocate": bool(site) and _has(request, ALLOCATE, site),
         "can_label": _has(request, LABEL_PRINT, site),
         "custody_form": extra.pop("custody_form", None) or forms.CustodyForm(
             zone=zone, allowed=allowed, initial={"occurred_at": timezone.localtime(timezone.now(), _tz(zone))
                                                  .strftime("%Y-%m-%dT%H:%M:%S")}),
-        "allocation_form": extra.pop("allocation_form", None) or forms.AllocationForm(levels=levels, basis=basis),
+        "allocation_form": extra.pop("allocation_form", None) or forms.AllocationForm(basis=basis),
         **extra,
     }, status=status)
 
@@ -577,9 +631,7 @@ def custody(request: HttpRequest, unit_id: str) -> HttpResponse:
 def allocate(request: HttpRequest, unit_id: str) -> HttpResponse:
     unit = _visible_unit(request, unit_id)
     _guard(request, ALLOCATE, unit.site.code if unit.site else "")
-    protocol = study.protocol_in_force()
-    levels = [(d.code, d.code) for d in protocol.dose_levels] if protocol else []
-    form = forms.AllocationForm(request.POST, levels=levels)
+    form = forms.AllocationForm(request.POST)
     if form.is_valid():
         site = unit.site.code if unit.site else ""
         ok, allocation = _attempt(form, lambda: services.allocate_unit(_actor(request, ALLOCATE, site), unit,
@@ -589,6 +641,26 @@ def allocate(request: HttpRequest, unit_id: str) -> HttpResponse:
                 "subject": allocation.subject_id, "ml": allocation.volume_to_draw_ml})
             return redirect("product_unit", unit_id=unit.unit_id)
     return _unit_page(request, unit, allocation_form=form, status=400)
+
+
+@require_POST
+@requires(ALLOCATE)
+def cancel_allocation(request: HttpRequest, unit_id: str) -> HttpResponse:
+    unit = _visible_unit(request, unit_id)
+    site = unit.site.code if unit.site else ""
+    _guard(request, ALLOCATE, site)
+    allocation = services.live_allocation(unit)
+    form = forms.CancelAllocationForm(request.POST)
+    if allocation is None:
+        form.is_valid()
+        form.add_error(None, _("The unit is not allocated."))
+    elif form.is_valid():
+        ok, _a = _attempt(form, lambda: services.cancel_allocation(_actor(request, ALLOCATE, site), allocation,
+                                                                    reason=form.cleaned_data["reason"]))
+        if ok:
+            messages.success(request, _("Allocation cancelled; print the label again (without the recipient)."))
+            return redirect("product_unit", unit_id=unit.unit_id)
+    return _unit_page(request, unit, cancel_form=form, status=400)
 
 
 @requires(LABEL_PRINT)

@@ -26,8 +26,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from celltrial.product.rules.errors import RuleInputError
+from celltrial.product.rules.messages import Msg
 
 #: ILLUSTRATIVE hold time from thaw to the end of administration; the sponsor's stability data set it.
 DEFAULT_HOURS_AFTER_THAW = 4.0
@@ -92,8 +94,10 @@ class CustodyRefused(RuleInputError):
 
     def __init__(self, message: str, allowed: Sequence[CustodyEvent]):
         self.allowed = tuple(allowed)
-        nxt = ", ".join(e.value for e in self.allowed) if self.allowed else "none (the unit's ledger is closed)"
-        super().__init__(f"{message} Allowed next: {nxt}.")
+        nxt: Any = tuple(Msg(e.value) for e in self.allowed) if self.allowed else Msg(
+            "none (the unit's ledger is closed)")
+        self.message = Msg("%(why)s Allowed next: %(next)s.", why=message, next=nxt)
+        super().__init__(str(self.message))
 
 
 def _aware(at: dt.datetime, what: str) -> None:
@@ -149,37 +153,46 @@ def check_next(
     state = state_of(ledger)
     if event not in state.allowed:
         if state.last is None:
-            why = f"'{event.value}' cannot be the first event: a unit's ledger starts with 'stored'."
+            why = Msg("'%(event)s' cannot be the first event: a unit's ledger starts with 'stored'.",
+                      event=Msg(event.value))
         elif event in {e.event for e in ledger} and event is not E.STORED:
-            why = f"'{event.value}' was already recorded; it cannot be recorded again after '{state.last.value}'."
+            why = Msg("'%(event)s' was already recorded; it cannot be recorded again after '%(last)s'.",
+                      event=Msg(event.value), last=Msg(state.last.value))
         else:
-            why = f"'{event.value}' cannot follow '{state.last.value}' (the unit is {_where(state)})."
+            why = Msg("'%(event)s' cannot follow '%(last)s' (the unit is %(where)s).", event=Msg(event.value),
+                      last=Msg(state.last.value), where=_where(state))
         raise CustodyRefused(why, state.allowed)
     # Times are entered to the second: an event in the same second as the one before it is not before it.
     if ledger and at.replace(microsecond=0) < ledger[-1].at.replace(microsecond=0):
         raise CustodyRefused(
-            f"'{event.value}' at {at.isoformat()} is before the previous event '{ledger[-1].event.value}' "
-            f"at {ledger[-1].at.isoformat()}.", state.allowed)
+            Msg("'%(event)s' at %(at)s is before the previous event '%(previous)s' at %(previous_at)s.",
+                event=Msg(event.value), at=at.isoformat(), previous=Msg(ledger[-1].event.value),
+                previous_at=ledger[-1].at.isoformat()), state.allowed)
     if expires_at is not None and at >= expires_at and event not in (E.DESTROYED, E.RETURNED):
         raise CustodyRefused(
-            f"the unit expired at {expires_at.isoformat()}: only 'destroyed' or 'returned' may be recorded.",
+            Msg("the unit expired at %(at)s: only 'destroyed' or 'returned' may be recorded.",
+                at=expires_at.isoformat()),
             tuple(e for e in state.allowed if e in (E.DESTROYED, E.RETURNED)))
     if event in (E.PREPARED, E.ADMINISTERED) and state.thawed_at is not None:
         limit = state.thawed_at + dt.timedelta(hours=hours_after_thaw)
         if at > limit:
             raise CustodyRefused(
-                f"'{event.value}' at {at.isoformat()} is more than {hours_after_thaw:g} h after the thaw at "
-                f"{state.thawed_at.isoformat()} (limit {limit.isoformat()}): the unit must be destroyed.",
+                Msg("'%(event)s' at %(at)s is more than %(hours)s h after the thaw at %(thawed_at)s (limit "
+                    "%(limit)s): the unit must be destroyed.", event=Msg(event.value), at=at.isoformat(),
+                    hours=f"{hours_after_thaw:g}", thawed_at=state.thawed_at.isoformat(), limit=limit.isoformat()),
                 (E.DESTROYED,))
     return state_of([*ledger, LedgerEntry(event, at)])
 
 
-def _where(state: CustodyState) -> str:
+def _where(state: CustodyState) -> Msg:
     if state.location is Location.GONE:
-        return f"{state.last.value if state.last else 'gone'}"
+        return Msg(state.last.value if state.last else "gone")
     if state.last is E.THAWED:
-        return "thawed"
+        return Msg("thawed")
     if state.last is E.PREPARED:
-        return "prepared for administration"
-    return f"at the {state.location.value}" if state.location in (Location.MANUFACTURER, Location.SITE) \
-        else state.location.value
+        return Msg("prepared for administration")
+    if state.location is Location.MANUFACTURER:
+        return Msg("at the manufacturer")
+    if state.location is Location.SITE:
+        return Msg("at the site")
+    return Msg(state.location.value)

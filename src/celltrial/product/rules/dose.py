@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from celltrial.product.rules.errors import RuleInputError
+from celltrial.product.rules.messages import Msg
 
 #: ILLUSTRATIVE protocol weight cap (kg); configurable per protocol, ``None`` means no cap.
 DEFAULT_WEIGHT_CAP_KG: float | None = 60.0
@@ -51,12 +52,15 @@ class ToleranceCheck:
 
     @property
     def reason(self) -> str:
-        direction = "above" if self.deviation_fraction >= 0 else "below"
-        verdict = "within" if self.within_tolerance else "outside"
-        return (
-            f"delivered {self.delivered_cells:.3g} viable cells is {abs(self.deviation_fraction) * 100:.1f}% "
-            f"{direction} the intended {self.intended_cells:.3g}: {verdict} ±{self.tolerance_fraction * 100:g}%"
-        )
+        above = self.deviation_fraction >= 0
+        template = {
+            (True, True): "delivered %(delivered)s viable cells is %(pct)s%% above the intended %(intended)s: within ±%(tol)s%%",
+            (True, False): "delivered %(delivered)s viable cells is %(pct)s%% above the intended %(intended)s: outside ±%(tol)s%%",
+            (False, True): "delivered %(delivered)s viable cells is %(pct)s%% below the intended %(intended)s: within ±%(tol)s%%",
+            (False, False): "delivered %(delivered)s viable cells is %(pct)s%% below the intended %(intended)s: outside ±%(tol)s%%",
+        }[(above, self.within_tolerance)]
+        return Msg(template, delivered=f"{self.delivered_cells:.3g}", pct=f"{abs(self.deviation_fraction) * 100:.1f}",
+                   intended=f"{self.intended_cells:.3g}", tol=f"{self.tolerance_fraction * 100:g}")
 
 
 def dosing_weight_kg(weight_kg: float, weight_cap_kg: float | None = DEFAULT_WEIGHT_CAP_KG) -> float:

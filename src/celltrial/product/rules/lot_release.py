@@ -26,6 +26,7 @@ from typing import Any
 
 from celltrial.product.rules.dose import DosePlan, ToleranceCheck, check_tolerance, plan_dose
 from celltrial.product.rules.errors import RuleInputError
+from celltrial.product.rules.messages import Msg
 from celltrial.product.rules.release import (
     LotResults,
     ReleaseEvaluation,
@@ -57,7 +58,7 @@ class LotEvaluation:
     @property
     def reasons(self) -> tuple[str, ...]:
         """Why the lot is not simply released, one line per test, in specification order."""
-        return tuple(f"{o.code}: {o.reason}" for o in self.outcomes
+        return tuple(Msg("%(code)s: %(reason)s", code=o.code, reason=o.reason) for o in self.outcomes
                      if o.code in self.out_of_specification or o.code in self.missing or o.code in self.pending)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,7 +124,8 @@ class AllocationPlan:
     @property
     def reasons(self) -> tuple[str, ...]:
         found = [] if self.tolerance.within_tolerance else [self.tolerance.reason]
-        found += [f"{o.code}: {o.reason}" for o in self.recipient_outcomes if o.blocks_release]
+        found += [Msg("%(code)s: %(reason)s", code=o.code, reason=o.reason) for o in self.recipient_outcomes
+                  if o.blocks_release]
         return tuple(found)
 
 

@@ -23,6 +23,7 @@ from celltrial.product.rules._loading import optional_number, read_mapping
 from celltrial.product.rules.dose import check_tolerance, intended_viable_cells
 from celltrial.product.rules.endotoxin import endotoxin_eu_per_kg
 from celltrial.product.rules.errors import RuleInputError
+from celltrial.product.rules.messages import Msg
 from celltrial.product.rules.specification import (
     Comparison,
     ReleaseSpecification,
@@ -192,7 +193,7 @@ def _normalise(text: str) -> str:
 def _outcome(test: SpecTest, observed: str | None, status: TestStatus, reason: str) -> TestOutcome:
     if status is TestStatus.MISSING and not test.required:
         status = TestStatus.NOT_TESTED
-        reason = f"{reason} (optional test)"
+        reason = Msg("%(reason)s (optional test)", reason=reason)
     return TestOutcome(
         code=test.code,
         name=test.name,
@@ -206,7 +207,8 @@ def _outcome(test: SpecTest, observed: str | None, status: TestStatus, reason: s
 
 
 def _missing(test: SpecTest, what: str) -> TestOutcome:
-    return _outcome(test, None, TestStatus.MISSING, f"no result for {what}: a missing result cannot release a lot")
+    return _outcome(test, None, TestStatus.MISSING,
+                    Msg("no result for %(what)s: a missing result cannot release a lot", what=what))
 
 
 def _numeric(test: SpecTest, values: Mapping[str, Any]) -> TestOutcome:
@@ -216,10 +218,11 @@ def _numeric(test: SpecTest, values: Mapping[str, Any]) -> TestOutcome:
     number = _as_number(analyte, values[analyte], test.unit)
     ok = _judge(test, number)
     unit = f" {test.unit}" if test.unit else ""
-    verdict = "meets" if ok else "does not meet"
-    reason = f"{analyte} = {number}{unit} {verdict} {test.requirement}"
+    template = "%(analyte)s = %(value)s meets %(requirement)s" if ok else \
+        "%(analyte)s = %(value)s does not meet %(requirement)s"
     if number.below_reporting_limit and not ok and not (test.comparison and test.comparison.is_upper_limit):
-        reason += " (a result below the reporting limit cannot show a lower limit is met)"
+        template += " (a result below the reporting limit cannot show a lower limit is met)"
+    reason = Msg(template, analyte=analyte, value=f"{number}{unit}", requirement=test.requirement)
     return _outcome(test, f"{number}{unit}", TestStatus.PASS if ok else TestStatus.FAIL, reason)
 
 
@@ -237,12 +240,15 @@ def _either_marker(test: SpecTest, values: Mapping[str, Any]) -> TestOutcome:
     # (Dominici et al., Cytotherapy 2006;8:315): every reported marker of the pair must meet the limit.
     if failing:
         shown = ", ".join(f"{a} = {reported[a]}{unit}" for a in failing)
-        reason = f"{shown} {'does' if len(failing) == 1 else 'do'} not meet {test.requirement}"
+        template = "%(shown)s does not meet %(requirement)s" if len(failing) == 1 else \
+            "%(shown)s do not meet %(requirement)s"
         if len(failing) < len(reported):
-            reason += "; a passing partner marker does not outweigh a reported out-of-limit marker"
+            template += "; a passing partner marker does not outweigh a reported out-of-limit marker"
+        reason = Msg(template, shown=shown, requirement=test.requirement)
         return _outcome(test, observed, TestStatus.FAIL, reason)
     names = " and ".join(reported)
-    reason = f"{names} {'meets' if len(reported) == 1 else 'meet'} {test.requirement}; either marker of the pair may be tested (ISCT)"
+    reason = Msg(("%(names)s meets %(requirement)s" if len(reported) == 1 else "%(names)s meet %(requirement)s")
+                 + "; either marker of the pair may be tested (ISCT)", names=names, requirement=test.requirement)
     return _outcome(test, observed, TestStatus.PASS, reason)
 
 
@@ -254,7 +260,9 @@ def _categorical(test: SpecTest, values: Mapping[str, Any]) -> TestOutcome:
     if not isinstance(raw, str):
         raise RuleInputError(f"result {analyte!r} must be text such as {test.accepted[0]!r}, got {raw!r}")
     ok = _normalise(raw) in {_normalise(a) for a in test.accepted}
-    reason = f"{analyte} = {raw!r} " + ("is an accepted result" if ok else f"is not one of {test.requirement}")
+    reason = Msg("%(analyte)s = %(value)s is an accepted result" if ok else
+                 "%(analyte)s = %(value)s is not one of %(requirement)s", analyte=analyte, value=repr(raw),
+                 requirement=test.requirement)
     return _outcome(test, raw, TestStatus.PASS if ok else TestStatus.FAIL, reason)
 
 
@@ -275,8 +283,10 @@ def _viable_dose(test: SpecTest, results: LotResults, weight_kg: float | None, c
         raise RuleInputError(f"result {analyte!r} must be a cell count, not a '<X' value")
     intended = intended_viable_cells(results.dose_cells_per_kg, weight_kg, cap)
     check = check_tolerance(intended, delivered.value, test.tolerance_fraction)
-    capped = f", weight capped at {cap:g} kg" if cap is not None and weight_kg > cap else ""
-    reason = f"{check.reason} ({results.dose_cells_per_kg:.3g} cells/kg × {min(weight_kg, cap or weight_kg):g} kg{capped})"
+    template = "%(check)s (%(dose)s cells/kg × %(kg)s kg, weight capped at %(cap)s kg)" \
+        if cap is not None and weight_kg > cap else "%(check)s (%(dose)s cells/kg × %(kg)s kg)"
+    reason = Msg(template, check=check.reason, dose=f"{results.dose_cells_per_kg:.3g}",
+                 kg=f"{min(weight_kg, cap or weight_kg):g}", cap=f"{cap:g}" if cap is not None else "")
     status = TestStatus.PASS if check.within_tolerance else TestStatus.FAIL
     return _outcome(test, f"{delivered.value:.4g} viable cells", status, reason)
 
@@ -298,10 +308,9 @@ def _endotoxin_per_kg(test: SpecTest, results: LotResults, weight_kg: float | No
     per_kg = _Number(endotoxin_eu_per_kg(concentration.value, results.volume_ml, weight_kg), concentration.below_reporting_limit)
     ok = _judge(test, per_kg)
     shown = f"{'<' if per_kg.below_reporting_limit else ''}{per_kg.value:.3g} EU/kg"
-    reason = (
-        f"{concentration} EU/mL × {results.volume_ml:g} mL ÷ {weight_kg:g} kg = {shown} "
-        f"{'meets' if ok else 'exceeds'} {test.requirement}"
-    )
+    reason = Msg("%(c)s EU/mL × %(ml)s mL ÷ %(kg)s kg = %(shown)s meets %(requirement)s" if ok else
+                 "%(c)s EU/mL × %(ml)s mL ÷ %(kg)s kg = %(shown)s exceeds %(requirement)s", c=str(concentration),
+                 ml=f"{results.volume_ml:g}", kg=f"{weight_kg:g}", shown=shown, requirement=test.requirement)
     return _outcome(test, shown, TestStatus.PASS if ok else TestStatus.FAIL, reason)
 
 

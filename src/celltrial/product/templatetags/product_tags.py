@@ -26,3 +26,11 @@ def local(value: Any, zone: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         tz = zoneinfo.ZoneInfo("UTC")
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def rule_text(value: Any) -> str:
+    """A product rule's reason (``rules.messages.Msg``) in the active language."""
+    from celltrial.product.messages import render
+
+    return render(value)
