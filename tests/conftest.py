@@ -8,6 +8,9 @@ import pytest
 
 os.environ.setdefault("CELLTRIAL_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
 
+# One Playwright and one Chromium per test process: every journey, wherever its file, uses these fixtures.
+pytest_plugins = ["tests.browser.fixtures"]
+
 PASSWORD = "correct-horse-battery-9"
 TRIAL_WIDE = object()  # make_user(..., at=TRIAL_WIDE): a role held at every site
 

@@ -25,6 +25,9 @@ COMMAND_MODULES = (
     "celltrial.product.cli",
     "celltrial.identifiers.cli",
     "celltrial.participants.cli",
+    "celltrial.study.protocol.check",
+    "celltrial.labs.cli",
+    "celltrial.capture.quality.cli",
 )
 
 

@@ -51,8 +51,24 @@ def load_demo(out: Callable[[str], None] = print) -> None:
         _approve_site(site)
     from celltrial.participants.demo import load_participants_demo
     load_participants_demo(DEMO_PASSWORD, out)
+    # The story keeps the protocol's sentinel rule: the sentinel is observed alone, the SRC signs its review,
+    # and only then is the next child dosed; the product room doses the third child at the bedside today.
+    from celltrial.escalation.demo import load_escalation_demo
+    load_escalation_demo(out, password=DEMO_PASSWORD)
+    from celltrial.participants.demo import dose_after_sentinel
+    dose_after_sentinel(out)
     from celltrial.product.demo import load_product_demo
     load_product_demo(out, password=DEMO_PASSWORD, dosed=_dosed_subjects())
+    from celltrial.labs.demo import load_labs_demo
+    load_labs_demo(out)
+    from celltrial.capture.demo import load_capture_demo
+    load_capture_demo(out)
+    from celltrial.safety.demo import load_safety_demo
+    load_safety_demo(out, password=DEMO_PASSWORD)
+    load_escalation_demo(out, password=DEMO_PASSWORD)  # again: a review the data now allow, if any
+    # Data quality reviews what every room above entered: keep it last.
+    from celltrial.capture.quality.demo import load_quality_demo
+    load_quality_demo(out)
     out(f"demo users (password for all: {DEMO_PASSWORD}):")
     for username, full_name, role, _pii in DEMO_USERS:
         where = "all sites" if role in SPONSOR_ROLES else site.code

@@ -6,6 +6,7 @@ These set up Django on demand so that the pure commands stay fast.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import subprocess
 import sys
@@ -204,11 +205,14 @@ def cmd_load_protocol(args: argparse.Namespace) -> int:
     v = result.version
     if args.json:
         emit_json({"number": v.number, "created": result.created, "content_hash": v.content_hash,
-                   "sites_created": result.sites_created, "sites_differing": result.sites_differing})
+                   "sites_created": result.sites_created, "sites_differing": result.sites_differing,
+                   "warnings": [dataclasses.asdict(w) for w in result.warnings]})
     elif result.created:
         print(f"loaded {v.protocol_id} as version {v.number} (sha256 {v.content_hash[:12]}…)")
     else:
         print(f"unchanged: {v.protocol_id} version {v.number} already has this content")
+    for warning in result.warnings if not args.json else []:
+        print(f"warning: {warning}", file=sys.stderr)
     for code, fields in result.sites_differing.items():
         print(f"note: site {code} keeps its own {', '.join(fields)} (the file differs; edit the site to change them)",
               file=sys.stderr)

@@ -53,6 +53,11 @@ INSTALLED_APPS = [
     "celltrial.inspection",
     "celltrial.participants",
     "celltrial.product",
+    "celltrial.escalation",
+    "celltrial.capture",
+    "celltrial.capture.quality",
+    "celltrial.labs",
+    "celltrial.safety",
     "celltrial.web",
     "celltrial.api",
 ]

@@ -1,4 +1,5 @@
-"""Browser journeys: Playwright driving Debian's Chromium (/usr/bin/chromium), never a downloaded build."""
+"""Browser fixtures, registered for the whole suite by tests/conftest.py (so a journey outside tests/browser
+shares the one Chromium of its process). Browser journeys: Playwright driving Debian's Chromium (/usr/bin/chromium), never a downloaded build."""
 
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ def test_the_whole_path_from_screening_to_enrolment(api, team, site):
     assert standing["consent_current"] and standing["age_years"] is not None and "date_of_birth" not in str(standing)
     # Every write audited.
     assert AuditEntry.objects.filter(object_type="participants.participant", action="create").count() == 1
-    assert AuditEntry.objects.filter(object_type="participants.formrecord").count() == len(h.eligible_values())
+    assert AuditEntry.objects.filter(object_type="capture.formrecord").count() == len(h.eligible_values())
 
 
 def test_identity_needs_the_pii_grant(api, team, site, make_user):

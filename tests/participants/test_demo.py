@@ -28,13 +28,17 @@ def test_the_demo_has_children_at_every_stage_and_loads_once(protocol):
     failed = {p.screening_number: state.latest_decision(p).failing_criteria
               for p in Participant.objects.filter(status="screen_failed")}
     assert sorted(failed.values()) == [["I02"], ["I05", "E07"]]
+    # The sentinel, the child dosed after the SRC's sentinel review, and the child dosed at the bedside today
+    # (the product room's demo), all in cohort 1, keeping the protocol's sentinel (14 days) and stagger (7 days).
     dosed = Participant.objects.filter(dosed_on__isnull=False)
-    assert dosed.count() == 2 and set(dosed.values_list("cohort", flat=True)) == {1}
+    assert dosed.count() == 3 and set(dosed.values_list("cohort", flat=True)) == {1}
+    days = sorted(dosed.values_list("dosed_on", flat=True))
+    assert (days[1] - days[0]).days >= 14 and (days[2] - days[1]).days >= 7
     assert PreScreening.objects.filter(outcome="not_eligible").exists()
 
     coordinator = User.objects.get(username="coordinator")
     funnel = dict(queries.funnel(coordinator).overall.as_list())
-    assert funnel == {"prescreened": 9, "screened": 9, "eligible": 4, "consented": 4, "enrolled": 3, "dosed": 2}
+    assert funnel == {"prescreened": 9, "screened": 9, "eligible": 4, "consented": 4, "enrolled": 3, "dosed": 3}
     stale = [p for p in Participant.objects.all() if (d := state.latest_decision(p)) and d.stale_at]
     assert len(stale) == 1
 

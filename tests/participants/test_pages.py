@@ -32,7 +32,8 @@ def test_a_refused_value_is_shown_beside_its_field_and_kept(team, consented, cli
     html = response.content.decode()
     assert response.status_code == 400
     assert 'value="16.99"' in html and 'value="fast"' in html
-    assert "At most 1 decimal places." in html and "Enter a whole number" in html
+    # The capture room's messages name the field (the form records moved there): "Body weight: at most …".
+    assert "Body weight: at most 1 decimal places." in html and "Heart rate: enter a whole number" in html
 
 
 def test_a_stale_save_is_a_409_showing_both_versions(team, consented, client):
@@ -121,3 +122,26 @@ def test_the_funnel_figure_downloads(team, client):
     assert png.content.startswith(b"\x89PNG") and pdf.content.startswith(b"%PDF")
     assert client.get(reverse("funnel_figure", args=["gif"])).status_code == 404
     assert "<svg" in client.get(reverse("funnel")).content.decode()
+
+
+def test_an_enrolled_childs_page_opens_the_rest_of_the_casebook(protocol, client):
+    """From the participant page, one click reaches the child's forms, labs, safety and queries (the rooms that
+    hold the rest of the casebook), in both languages."""
+    from django.urls import reverse
+
+    from celltrial.accounts.models import User
+    from celltrial.demo import load_demo
+    from celltrial.participants.models import Participant
+
+    load_demo(out=lambda line: None)
+    child = Participant.objects.filter(dosed_on__isnull=False).order_by("dosed_on").first()
+    client.force_login(User.objects.get(username="investigator"))
+    html = client.get(reverse("participant_detail", kwargs={"pk": child.pk})).content.decode()
+    for name, kwargs in (("capture_participant", {"pk": child.pk}), ("labs_participant", {"participant_id": child.pk}),
+                         ("safety_participant", {"participant_id": child.pk}),
+                         ("quality_participant", {"pk": child.pk})):
+        url = reverse(name, kwargs=kwargs)
+        assert f'href="{url}"' in html
+        assert client.get(url).status_code == 200, name
+    client.cookies["django_language"] = "zh-hans"
+    assert "实验室检查与生命体征" in client.get(reverse("participant_detail", kwargs={"pk": child.pk})).content.decode()

@@ -23,6 +23,7 @@ from pydantic import Field
 from celltrial.accounts import permissions
 from celltrial.accounts.roles import PII_VIEW
 from celltrial.accounts.signatures import SignatureRefused
+from celltrial.capture.interface import form_records
 from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
 from celltrial.core.fields import (
     AwareDatetime,
@@ -39,7 +40,6 @@ from celltrial.participants.models import (
     ConsentDocument,
     ConsentRecord,
     Dissent,
-    FormRecord,
     Participant,
     PreScreening,
     Visit,
@@ -625,7 +625,7 @@ def identity_edit(request: HttpRequest, participant_id: Path[IntKey], body: Iden
             summary="The participant's form records (item values as entered)")
 def forms(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     participant = _participant(request, participant_id)
-    return FormRecord.objects.filter(participant=participant).order_by("visit", "form", "repeat")
+    return form_records(participant)
 
 
 @router.post("/{participant_id}/forms/{visit}/{form}", response=_answers(FormOut, conflict=True), auth=Requires(DATA_ENTER),

@@ -46,7 +46,7 @@ _PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/P
 # name, sex (1 male, 2 female), age in years and days, guardian, relationship, story
 CHILDREN: list[tuple[str, str, int, int, str, str, str]] = [
     ("王小明", "1", 8, 40, "王建国", "父亲", "dosed"),
-    ("黄俊杰", "1", 11, 200, "林秀英", "母亲", "dosed"),
+    ("黄俊杰", "1", 11, 200, "林秀英", "母亲", "dosed_after_sentinel"),
     ("李思雨", "2", 10, 95, "李伟", "父亲", "enrolled"),
     ("张浩然", "1", 6, 70, "赵丽", "母亲", "eligible"),
     ("周佳怡", "2", 9, 12, "周强", "父亲", "stale"),
@@ -94,6 +94,41 @@ def _values(sex: str, *, weight: str = "26.5", alt: str = "24", cars: str = "2.5
     return values
 
 
+SENTINEL_DAYS_AGO = 75
+SECOND_DAYS_AGO = 61
+
+
+def _dose(child: Participant, day0: dt.date, today: dt.date, pharmacist: Actor, coordinator: Actor) -> None:
+    dosed = services.record_dosing(pharmacist, child, dosed_on=day0)
+    for visit in dosed.visits.filter(status="scheduled", target_date__lt=today).order_by("order"):
+        assert visit.target_date is not None
+        late = dt.timedelta(days=1 if visit.code == "D7" else 0)  # D7 a day late, inside its ±2
+        services.record_visit(coordinator, visit, actual_date=visit.target_date + late,
+                              expected_version=visit.version)
+
+
+def dose_after_sentinel(out: Callable[[str], None] = print) -> None:
+    """The second phase of the demo story, after the escalation room's demo has signed the sentinel review:
+    the children whose planned dosing day has passed are dosed on it, and their visits so far are done.
+    Idempotent: a dosed child is not dosed again."""
+    from celltrial.study.interface import sites
+
+    found = sites()
+    if not found:
+        return
+    site = found[0]
+    today = state.site_today(site.code)
+    waiting = Participant.objects.filter(site=site, status="enrolled", dosed_on__isnull=True, day0__lt=today)
+    if not waiting.exists():
+        return
+    pharmacist = permissions.actor_for(User.objects.get(username="pharmacist"), DOSING_RECORD, site.code)
+    coordinator = permissions.actor_for(User.objects.get(username="coordinator"), SCHEDULE, site.code)
+    for child in waiting.order_by("day0"):
+        assert child.day0 is not None
+        _dose(child, child.day0, today, pharmacist, coordinator)
+        out(f"demo dosing: {child.subject_id} dosed on {child.day0.isoformat()} after the sentinel review")
+
+
 def _dated(values: dict[str, dict[str, Any]], day: dt.date) -> dict[str, dict[str, Any]]:
     for form, field_name in (("vitals", "vs_date"), ("serology", "sero_date"), ("labs", "lab_date")):
         if form in values:
@@ -133,7 +168,11 @@ def load_participants_demo(password: str, out: Callable[[str], None] = print) ->
     made = []
     for i, (name, sex, years, days, guardian, relation, story) in enumerate(CHILDREN):
         # Screening falls inside its window (Day -28 to Day -1) for the children who are dosed or scheduled.
-        day0 = {"dosed": today - dt.timedelta(days=20 if i == 0 else 9),
+        # The sentinel is dosed first and observed alone (protocol: 14 days); the SRC reviews it; the second
+        # child is dosed two weeks later (``dose_after_sentinel``); the third is dosed today at the bedside by
+        # the product room's demo. Both earlier DLT windows (28 days) have closed.
+        day0 = {"dosed": today - dt.timedelta(days=SENTINEL_DAYS_AGO),
+                "dosed_after_sentinel": today - dt.timedelta(days=SECOND_DAYS_AGO),
                 "enrolled": today + dt.timedelta(days=5)}.get(story)
         screened_on = day0 - dt.timedelta(days=16) if day0 else today - dt.timedelta(days=40 - 3 * i)
         dob = dt.date(screened_on.year - years, screened_on.month, min(screened_on.day, 28)) - dt.timedelta(days=days)
@@ -159,7 +198,7 @@ def load_participants_demo(password: str, out: Callable[[str], None] = print) ->
             password=password, comment="")
         age = state.age_on(dob, screened_on, rules_)
         if age is not None and age.years >= rules_.assent_from_age_years:
-            minimally_verbal = story in ("dosed", "stale") and i % 2 == 0
+            minimally_verbal = story in ("dosed", "dosed_after_sentinel", "stale") and i % 2 == 0
             services.record_consent(consenter, child, services.ConsentInput(
                 kind="assent", document_id=docs["assent"].pk, obtained_at=obtained + dt.timedelta(minutes=20),
                 method="pictorial" if minimally_verbal else "verbal" if years < 10 else "written",
@@ -179,16 +218,11 @@ def load_participants_demo(password: str, out: Callable[[str], None] = print) ->
         if story == "stale":
             services.save_form(entry, child, visit="SCR", form="vitals", values={
                 **values["vitals"], "weight_kg": "24.0"}, reason="Weight re-measured without shoes")
-        if story in ("dosed", "enrolled"):
+        if story in ("dosed", "dosed_after_sentinel", "enrolled"):
             assert day0 is not None
             enrolled = services.enrol(as_(coordinator, ENROL), child, day0=day0)
             if story == "dosed":
-                dosed = services.record_dosing(as_(pharmacist, DOSING_RECORD), enrolled, dosed_on=day0)
-                for visit in dosed.visits.filter(status="scheduled", target_date__lt=today).order_by("order"):
-                    assert visit.target_date is not None
-                    late = dt.timedelta(days=1 if visit.code == "D7" else 0)  # D7 a day late, inside its ±2
-                    services.record_visit(as_(coordinator, SCHEDULE), visit, actual_date=visit.target_date + late,
-                                          expected_version=visit.version)
+                _dose(enrolled, day0, today, as_(pharmacist, DOSING_RECORD), as_(coordinator, SCHEDULE))
     out(f"demo participants at {site.code}: {len(entries)} pre-screening entries, {len(made)} children "
         f"({', '.join(sorted({story for _c, story in made}))}); consent forms v1.0 in Chinese "
         f"({ConsentDocument.objects.filter(site=site).count()} documents)")

@@ -1,11 +1,18 @@
-"""What the participants room offers other rooms (the capture and exports rooms, as they arrive).
+"""What the participants room offers other rooms (the capture, product and exports rooms).
 
 - :func:`entry_refusal`: whether data entry for a participant at a visit is open, and if not why (a code
   from ``participants.messages.REFUSALS``): no valid consent, procedures paused by a dissent,
   withdrawal, or re-consent due at an earlier visit;
 - :func:`data_use_allowed`: whether the data collected so far may be used (False after a withdrawal that
   said no);
-- :func:`subject_label`: the pseudonymous label a clinical record shows (subject ID, else screening number).
+- :func:`subject_label`: the pseudonymous label a clinical record shows (subject ID, else screening number);
+- :func:`dosing`, :func:`dosed_participants`: Day 0, dose level and cohort of the dosed children;
+- :func:`allocation_subject`: for the product room's pharmacist, whether a subject may receive a unit at a
+  site, with the dose level (cells/kg) and the weight on the protocol's weight-basis day, or why not;
+- :func:`record_dosing`: the product room's bedside administration records the dosing (Day 0) here.
+
+Form values are read through one private helper, :func:`_form_values`: one call to
+``capture.interface.form_values`` (the capture room owns the form records).
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from typing import Any
 from celltrial.participants import state
 from celltrial.participants.models import Withdrawal
 
-__all__ = ["Dosing", "data_use_allowed", "dosed_participants", "dosing", "entry_refusal", "subject_label"]
+__all__ = ["AllocationSubject", "Dosing", "allocation_subject", "awaiting_dosing", "data_use_allowed", "dosed_participants", "dosing",
+           "entry_refusal", "record_dosing", "subject_label", "weight_basis_visits"]
 
 
 def entry_refusal(participant: Any, visit_code: str | None) -> str | None:
@@ -33,8 +41,9 @@ def subject_label(participant: Any) -> str:
 
 # --- Agreed this round (bodies may be refined by their owners; the signatures hold) ---------------------------
 
+import dataclasses  # noqa: E402
 import datetime as dt  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -59,3 +68,173 @@ def dosed_participants() -> list[Any]:
 
     return list(Participant.objects.filter(dosed_on__isnull=False).select_related("site")
                 .order_by("dosed_on", "subject_id"))
+
+
+# --- the product room's allocation and dosing ------------------------------------------------------------------
+
+from django.utils.translation import gettext as _  # noqa: E402
+
+
+def _form_values(participant: Any, visit: str, form: str, repeat: int = 1) -> dict[str, Any] | None:
+    """The item values of one form record, or None when it was not entered.
+
+    The one place that knows where form records live: the capture room owns them (they moved there from the
+    participants room's ``FormRecord`` this round), so this is one call to its interface.
+    """
+    from celltrial.capture.interface import form_values
+
+    return form_values(participant, visit, form, repeat)
+
+
+# The protocol's ``dosing.weight_basis`` names a day; the visits read for it, in order of preference.
+# ``day_minus_1``: the visits whose protocol day is -1, the baseline visit(s) first and the screening visit
+# last, because this protocol itself sets screening at Day -1 (window -27..0): a screening weight is used
+# only when no later Day -1 visit has one. ``screening``: the screening visit. ``dose_day``: the Day 0 visit(s).
+def weight_basis_visits(protocol: Any) -> list[str]:
+    basis = protocol.dosing.weight_basis
+    screening = protocol.visits[0].code if protocol.visits else "SCR"
+    if basis == "screening":
+        return [screening]
+    day = 0 if basis == "dose_day" else -1
+    found = [v.code for v in protocol.visits if v.day == day and v.code != screening]
+    if basis == "day_minus_1" and protocol.visits and protocol.visits[0].day == -1:
+        found.append(screening)
+    return found
+
+
+@dataclass(frozen=True)
+class AllocationSubject:
+    """Whether a subject may receive a unit at a site, with what the dose is computed from.
+
+    ``refusal`` is empty when the allocation may go ahead, else the reason in the active language (with
+    ``refusal_code``: unknown, other_site, not_enrolled, withdrawn, dosed, no_dose_level, no_weight).
+    ``weight_kg`` is the weight measured on ``weight_visit`` (``weight_date``); ``dosing_weight_kg`` is it
+    capped at the protocol's ``weight_cap_kg``.
+    """
+
+    subject_id: str
+    site_code: str
+    participant_id: int | None = None
+    enrolled: bool = False
+    withdrawn_from_product: bool = False
+    dosed_on: dt.date | None = None
+    day0: dt.date | None = None
+    dose_level: str = ""
+    dose_cells_per_kg: float | None = None
+    weight_basis: str = ""
+    weight_visit: str = ""
+    weight_kg: float | None = None
+    weight_date: dt.date | None = None
+    weight_cap_kg: float | None = None
+    dosing_weight_kg: float | None = None
+    refusal_code: str = ""
+    refusal: str = ""
+    participant: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refusal_code
+
+
+def _weight(participant: Any, visits: list[str]) -> tuple[str, float, dt.date] | None:
+    from celltrial.participants.models import Visit
+
+    for code in visits:
+        values = _form_values(participant, code, "vitals")
+        raw = (values or {}).get("weight_kg")
+        if raw in (None, ""):
+            continue
+        try:
+            kg = float(raw)
+        except (TypeError, ValueError):
+            continue
+        when: dt.date | None = None
+        text = str((values or {}).get("vs_date") or "")
+        if text:
+            try:
+                when = dt.date.fromisoformat(text)
+            except ValueError:
+                when = None
+        if when is None:
+            when = Visit.objects.filter(participant=participant, code=code).values_list(
+                "actual_date", flat=True).first()
+        if when is None:
+            continue
+        return code, kg, when
+    return None
+
+
+def allocation_subject(subject_id: str, site_code: str) -> AllocationSubject:
+    """Whether the child with ``subject_id`` may be allocated a unit at ``site_code``, and the dose inputs
+    from the record: the dose level assigned at enrolment (its cells/kg from the protocol) and the weight
+    from the ``vitals`` form at the protocol's weight-basis visit (:func:`weight_basis_visits`) with its date.
+
+    Refused (``refusal``): no such subject, a subject of another site, not enrolled, withdrawn (from the
+    product or the study), already dosed, no dose level, no weight on the basis day. Whether the product
+    room already allocated a unit to the subject is the product room's own check.
+    """
+    from celltrial.participants.models import Participant, Status
+
+    text = (subject_id or "").strip().upper()
+    base = AllocationSubject(subject_id=text, site_code=site_code)
+    child = Participant.objects.filter(subject_id=text).select_related("site").first()
+    if child is None:
+        return dataclasses.replace(base, refusal_code="unknown", refusal=_(
+            "No enrolled participant has the subject ID %(subject)s.") % {"subject": text})
+    p = state.protocol()[1]
+    known = dataclasses.replace(base, participant_id=child.pk, participant=child,
+                                enrolled=child.status == Status.ENROLLED,
+                                withdrawn_from_product=state.withdrawal_scope(child) is not None,
+                                dosed_on=child.dosed_on, day0=child.day0, dose_level=child.dose_level or "",
+                                weight_basis=p.dosing.weight_basis, weight_cap_kg=p.dosing.weight_cap_kg)
+    if child.site.code != site_code:
+        return dataclasses.replace(known, participant=None, participant_id=None, refusal_code="other_site",
+                                   refusal=_("Participant %(subject)s is not a participant of site %(site)s.") % {
+                                       "subject": text, "site": site_code})
+    if known.withdrawn_from_product or child.status == Status.WITHDRAWN:
+        return dataclasses.replace(known, refusal_code="withdrawn", refusal=_(
+            "Participant %(subject)s is withdrawn from the study product.") % {"subject": text})
+    if not known.enrolled:
+        return dataclasses.replace(known, refusal_code="not_enrolled", refusal=_(
+            "Participant %(subject)s is not enrolled (%(status)s).") % {
+                "subject": text, "status": child.get_status_display()})
+    if child.dosed_on is not None:
+        return dataclasses.replace(known, refusal_code="dosed", refusal=_(
+            "Participant %(subject)s was already dosed on %(day)s.") % {
+                "subject": text, "day": child.dosed_on.isoformat()})
+    try:
+        level = p.dose_level(child.dose_level)
+    except KeyError:
+        return dataclasses.replace(known, refusal_code="no_dose_level", refusal=_(
+            "Participant %(subject)s has no dose level of the protocol in force.") % {"subject": text})
+    known = dataclasses.replace(known, dose_cells_per_kg=level.dose_cells_per_kg)
+    visits = weight_basis_visits(p)
+    found = _weight(child, visits)
+    if found is None:
+        return dataclasses.replace(known, refusal_code="no_weight", refusal=_(
+            "No dated body weight is recorded for %(subject)s at the weight-basis visit (%(visits)s): enter the "
+            "vitals form there first.") % {"subject": text, "visits": ", ".join(visits) or "—"})
+    code, kg, when = found
+    cap = p.dosing.weight_cap_kg
+    return dataclasses.replace(known, weight_visit=code, weight_kg=kg, weight_date=when,
+                               dosing_weight_kg=min(kg, cap) if cap is not None else kg)
+
+
+def awaiting_dosing(site_code: str) -> list[Any]:
+    """Enrolled participants of a site not yet dosed nor withdrawn, by planned Day 0 then subject ID."""
+    from celltrial.participants.models import Participant, Status
+
+    children = Participant.objects.filter(site__code=site_code, status=Status.ENROLLED, dosed_on__isnull=True,
+                                          subject_id__isnull=False).select_related("site").order_by("day0", "subject_id")
+    return [c for c in children if state.withdrawal_scope(c) is None]
+
+
+def record_dosing(actor: Any, participant: Any, *, dosed_on: dt.date) -> Any:
+    """Record the participant's dosing (Day 0) as the product room's administration happens; the visit
+    schedule follows. The participants room's ``record_dosing`` operation (its checks and audit entries),
+    in the caller's transaction."""
+    from celltrial.participants import services
+    from celltrial.participants.models import Participant
+
+    current = Participant.objects.select_related("site").get(pk=participant.pk)
+    return services.record_dosing(actor, current, dosed_on=dosed_on)

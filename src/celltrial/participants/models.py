@@ -172,26 +172,6 @@ class Participant(SiteScopedModel):
         return self.subject_id or self.screening_number
 
 
-class FormRecord(SiteScopedModel):
-    """One form of one visit for one participant, its item values as JSON validated against the data
-    dictionary in force: the shape the capture room will read (one record per participant, visit,
-    form and repeat)."""
-
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="form_records")
-    visit = models.CharField(max_length=40)
-    form = models.CharField(max_length=100)
-    repeat = models.PositiveSmallIntegerField(default=1)
-    values = models.JSONField(default=dict, blank=True)
-
-    class Meta(SiteScopedModel.Meta):
-        ordering = ["participant_id", "visit", "form", "repeat"]
-        constraints = [models.UniqueConstraint(fields=["participant", "visit", "form", "repeat"],
-                                               name="one_form_record_per_repeat")]
-
-    def __str__(self) -> str:
-        return f"{self.form} at {self.visit} ({self.repeat})"
-
-
 class EligibilityOutcome(models.TextChoices):
     ELIGIBLE = "eligible", _("Eligible")
     NOT_ELIGIBLE = "not_eligible", _("Not eligible (screen failure)")
@@ -378,3 +358,4 @@ class Visit(SiteScopedModel):
 
     def __str__(self) -> str:
         return f"visit {self.code} of participant {self.participant_id}"
+

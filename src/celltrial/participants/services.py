@@ -33,20 +33,20 @@ from celltrial.accounts.roles import PII_VIEW
 from celltrial.audit.models import Action
 from celltrial.audit.operations import Create, Update, tracked
 from celltrial.audit.trail import record_event
+from celltrial.capture.interface import save_form as capture_save_form
 from celltrial.core.actor import Actor
 from celltrial.core.canonical import content_hash
 from celltrial.core.errors import AccessDenied, ValidationFailed
-from celltrial.escalation.interface import open_cohort
+from celltrial.escalation.interface import dosing_refusal, open_cohort
 from celltrial.identifiers.formats import format_screening_number, format_subject_id
 from celltrial.participants import state, vault
-from celltrial.participants.messages import CONSENT_PROBLEMS, ID_PROBLEMS, REFUSALS, problem_text
+from celltrial.participants.messages import CONSENT_PROBLEMS, ID_PROBLEMS, REFUSALS
 from celltrial.participants.models import (
     IDENTITY_FIELDS,
     ConsentDocument,
     ConsentRecord,
     Dissent,
     EligibilityDecision,
-    FormRecord,
     Identity,
     IdType,
     Participant,
@@ -72,7 +72,6 @@ from celltrial.participants.permissions import (
     WITHDRAW,
 )
 from celltrial.participants.rules import idcard, windows
-from celltrial.participants.rules.values import clean_form_values
 from celltrial.study.interface import site as site_by_code
 from celltrial.study.interface import site_numbers
 
@@ -93,9 +92,6 @@ _rekey_consent = Update("rekey_consent_record", ConsentRecord, permission=CONSEN
 _open_attempt = Create("open_screening", Participant, permission=SCREEN, fields=(
     "site", "identity", "screening_number", "screening_sequence", "rescreen_of", "prescreening", "screened_on",
     "consent_language"))
-_create_form = Create("enter_form", FormRecord, permission=DATA_ENTER, fields=(
-    "site", "participant", "visit", "form", "repeat", "values"))
-_update_form = Update("enter_form", FormRecord, permission=DATA_ENTER, fields=("values",))
 _create_decision = Create("evaluate_eligibility", EligibilityDecision, permission=ELIGIBILITY_SIGN, fields=(
     "site", "participant", "outcome", "snapshot", "snapshot_hash", "failing_criteria", "evaluated_at"))
 _screen_fail = Update("record_screen_failure", Participant, permission=ELIGIBILITY_SIGN, fields=("status",))
@@ -377,9 +373,10 @@ def edit_identity(actor: Actor, participant: Participant, changes: Mapping[str, 
 
 
 def save_form(actor: Actor, participant: Participant, *, visit: str, form: str, values: Mapping[str, Any],
-              expected_version: int | None = None, reason: str = "", repeat: int = 1) -> FormRecord:
-    """Enter (or change) one form of one visit. Refused until valid consent exists, while procedures
-    are paused, after withdrawal, and after the visit at which re-consent is due."""
+              expected_version: int | None = None, reason: str = "", repeat: int = 1) -> Any:
+    """Enter (or change) one screening-room form of one visit through the capture room (which owns the form
+    records). Refused until valid consent exists, while procedures are paused, after withdrawal, and
+    after the visit at which re-consent is due. Complete when nothing required is missing, else a draft."""
     _require(actor, DATA_ENTER, participant.site.code)
     _number, p = state.protocol()
     try:
@@ -396,26 +393,10 @@ def save_form(actor: Actor, participant: Participant, *, visit: str, form: str, 
         raise ValidationFailed({"visit": [_("Only the screening visit is entered before enrolment.")]})
     today = state.site_today(participant.site.code)
     _refuse_entry(participant, visit, today)
-    cleaned, problems = clean_form_values(form_defs[form], values, today=today)
-    if problems:
-        errors: dict[str, list[str]] = {}
-        for problem in problems:
-            errors.setdefault(problem.field, []).append(problem_text(problem))
-        raise ValidationFailed(errors)
     with transaction.atomic():
-        existing = FormRecord.objects.filter(participant=participant, visit=visit, form=form, repeat=repeat).first()
-        if existing is None:
-            if expected_version not in (None, 0):
-                raise ValidationFailed({"version": [_("This form has not been entered yet.")]})
-            record = _create_form(actor, site=participant.site, participant=participant, visit=visit, form=form,
-                                  repeat=repeat, values=cleaned)
-        else:
-            if expected_version is None:
-                expected_version = existing.version
-            record = _update_form(actor, existing, {"values": cleaned}, expected_version=expected_version,
-                                  reason=reason).instance
-        refresh_staleness(actor, participant)
-    return record
+        record = capture_save_form(actor, participant, visit=visit, form=form, values=values,
+                                   expected_version=expected_version, reason=reason, repeat=repeat, complete=None)
+    return record  # the eligibility decision's staleness is refreshed by the capture room's save subscribers
 
 
 def _snapshot(participant: Participant, evaluation: Any, number: int) -> dict[str, Any]:
@@ -856,6 +837,13 @@ def record_dosing(actor: Actor, participant: Participant, *, dosed_on: dt.date) 
     if dosed_on < participant.screened_on:
         raise ValidationFailed({"dosed_on": [_("The dosing day cannot be before the screening date.")]})
     _refuse_entry(participant, "D0", today)
+    refusal = dosing_refusal(participant, dosed_on)  # sentinel and stagger (the escalation room's rule)
+    if refusal is not None:
+        # The rule's reason usually names the first allowed day already; say it only when it does not.
+        day = refusal.allowed_from.isoformat() if refusal.allowed_from else ""
+        after = _(" Dosing is allowed from %(day)s.") % {"day": day} if day and day not in refusal.reason else ""
+        raise ValidationFailed({"dosed_on": [_("Dosing on %(day)s is refused: %(reason)s") % {
+            "day": dosed_on.isoformat(), "reason": refusal.reason} + after]})
     reason = gettext_noop("dosing recorded")
     with transaction.atomic():
         saved = _record_dosing(actor, participant, {"day0": dosed_on, "dosed_on": dosed_on},

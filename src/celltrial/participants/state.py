@@ -16,13 +16,13 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from celltrial.accounts.models import Signature
+from celltrial.capture.interface import form_records
 from celltrial.core.errors import ValidationFailed
 from celltrial.participants import vault
 from celltrial.participants.models import (
     ConsentDocument,
     ConsentRecord,
     EligibilityDecision,
-    FormRecord,
     Identity,
     Participant,
     Visit,
@@ -250,7 +250,7 @@ def eligibility_data(participant: Participant, p: Any, today: dt.date, data: Bun
     rules_ = participant_rules(p)
     data = data or bundle([participant])
     raw: dict[str, dict[str, rules.Observation]] = {}
-    for record in FormRecord.objects.filter(participant=participant).order_by("visit", "form", "repeat"):
+    for record in form_records(participant):
         try:
             form = p.form(record.form)
         except KeyError:

@@ -20,6 +20,7 @@ from celltrial.accounts import permissions
 from celltrial.accounts.decorators import requires
 from celltrial.accounts.roles import PII_VIEW
 from celltrial.accounts.signatures import SignatureRefused, is_current, signatures_by_object
+from celltrial.capture.interface import form_records
 from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
 from celltrial.core.forms import show_errors
 from celltrial.participants import forms as pforms
@@ -40,7 +41,6 @@ from celltrial.participants.models import (
     ConsentKind,
     ConsentRecord,
     Dissent,
-    FormRecord,
     Participant,
     PreScreening,
     Status,
@@ -607,7 +607,7 @@ def _screening_page(request: HttpRequest, participant: Participant, *, status: i
     _n, p = state.protocol()
     lang = _lang()
     today = state.site_today(participant.site.code)
-    records = {r.form: r for r in FormRecord.objects.filter(participant=participant, visit="SCR", repeat=1)}
+    records = {r.form: r for r in form_records(participant) if r.visit == "SCR" and r.repeat == 1}
     forms_ = []
     for form in state.entered_forms(p, "SCR"):
         record = records.get(form.name)

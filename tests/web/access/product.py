@@ -31,6 +31,10 @@ WEB = {
     "product_unit": ("get", PRODUCT_READERS),
     "product_custody": ("post", {"pharmacist"}),
     "product_allocate": ("post", {"pharmacist"}),
+    "product_allocation_cancel": ("post", {"pharmacist"}),
+    "product_specifications": ("get", PRODUCT_READERS),
+    # QA's e-signed decision after an excursion is the sponsor's, trial-wide (like a release): no site role.
+    "product_shipment_decision": ("post", set()),
     "product_label": ("get", {"qa", "pharmacist"}),
     "product_chain": ("get", PRODUCT_READERS),
     "product_chain_pdf": ("get", PRODUCT_READERS),
@@ -51,7 +55,10 @@ API = {
     "/api/product/units/{unit_id}/bedside-checks": BEDSIDE,
 }
 
-API_POST: dict[str, set[str]] = {}
+API_POST: dict[str, set[str]] = {
+    "/api/product/units/{unit_id}/allocation": {"pharmacist"},
+    "/api/product/units/{unit_id}/allocation/cancel": {"pharmacist"},
+}
 
 
 def records(site: Any, built: dict[str, Any]) -> dict[str, Any]:
