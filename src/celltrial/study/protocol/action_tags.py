@@ -71,6 +71,7 @@ class ActionTags:
     zh_choices: str | None = None  # @LANG-ZH-CHOICES="1, 是 | 0, 否" (celltrial)
     zh_note: str | None = None  # @LANG-ZH-NOTE="…" (celltrial)
     zh_section: str | None = None  # @LANG-ZH-SECTION="…" (celltrial)
+    partial_date: bool = False  # @PARTIALDATE: a date that may leave out the day or month, 2025-08 (celltrial)
     unknown: frozenset[str] = frozenset()  # tag names seen but not supported (without the @)
     problems: tuple[str, ...] = field(default=(), compare=False)  # tags whose value could not be read
 
@@ -213,7 +214,8 @@ class _Reader:
         value = argument[1] if argument else None
         flags = {"HIDDEN": "hidden", "HIDDEN-SURVEY": "hidden_survey", "HIDDEN-FORM": "hidden_form",
                  "READONLY": "readonly", "READONLY-SURVEY": "readonly_survey",
-                 "READONLY-FORM": "readonly_form", "NOW": "now", "TODAY": "today"}
+                 "READONLY-FORM": "readonly_form", "NOW": "now", "TODAY": "today",
+                 "PARTIALDATE": "partial_date"}
         texts = {"DEFAULT": "default", "PLACEHOLDER": "placeholder", "UNITS": "units",
                  "LANG-ZH-LABEL": "zh_label", "LANG-ZH-CHOICES": "zh_choices", "LANG-ZH-NOTE": "zh_note",
                  "LANG-ZH-SECTION": "zh_section"}
