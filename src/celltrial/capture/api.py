@@ -9,35 +9,15 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Path, Router, Schema
-from ninja.security import HttpBearer
 from pydantic import Field
 
 from celltrial.accounts import permissions
+from celltrial.accounts.api_auth import Requires
 from celltrial.capture import outcomes, participant_ref, services
 from celltrial.capture.models import FormRecord
 from celltrial.capture.permissions import CAPTURE_VIEW, FORM_ENTER, GUARDIAN_LINK
 from celltrial.core.errors import AccessDenied, ConflictError, InputError, ValidationFailed
 from celltrial.core.fields import ErrorOut, NoControlCharacters, ValidationErrorOut, bounded
-
-
-class Requires(HttpBearer):
-    """Bearer-token authentication that also requires a permission (at some site), before the body is read."""
-
-    def __init__(self, permission: str):
-        super().__init__()
-        self.permission = permission
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from celltrial.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is None:
-            return None
-        if not permissions.has_perm(user, self.permission):
-            raise PermissionDenied(self.permission)
-        request.user = user
-        return user
-
 
 router = Router(tags=["capture"])
 IntKey = Annotated[int, Field(ge=1, le=2**31 - 1)]

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema
-from ninja.security import HttpBearer
 
 from celltrial.accounts import permissions
 from celltrial.accounts import signatures as esign
+from celltrial.accounts.api_auth import Requires
 from celltrial.core.errors import ValidationFailed
 from celltrial.core.fields import NoControlCharacters, bounded, responses
 from celltrial.escalation import services
@@ -21,26 +20,6 @@ from celltrial.escalation.models import Decision, Packet
 from celltrial.escalation.permissions import DECISION_SIGN, ESCALATION_VIEW, PACKET_FREEZE
 
 router = Router(tags=["escalation"])
-
-
-class Requires(HttpBearer):
-    """Bearer-token authentication that also requires a trial-wide grant of a permission (packets and
-    decisions are trial-wide records): anyone else is refused (403) before the body is read."""
-
-    def __init__(self, permission: str):
-        super().__init__()
-        self.permission = permission
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from celltrial.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is None:
-            return None
-        if not permissions.has_perm(user, self.permission, ""):
-            raise PermissionDenied(self.permission)
-        request.user = user
-        return user
 
 
 class MemberOut(Schema):
@@ -147,7 +126,7 @@ def recommendation(request: HttpRequest) -> Any:
     return services.recommendation()
 
 
-@router.post("/packets", response=responses(PacketOut), auth=Requires(PACKET_FREEZE), summary="Freeze the current cohort's SRC packet")
+@router.post("/packets", response=responses(PacketOut), auth=Requires(PACKET_FREEZE, trial_wide=True), summary="Freeze the current cohort's SRC packet")
 def freeze(request: HttpRequest, body: PacketIn) -> Any:
     actor = _actor(request, PACKET_FREEZE)
     try:
@@ -164,7 +143,7 @@ def packet(request: HttpRequest, escalation_packet_id: Path[int]) -> Any:
     return _packet_out(get_object_or_404(Packet.objects.select_related("cohort"), pk=escalation_packet_id))
 
 
-@router.post("/packets/{escalation_packet_id}/decision", response=responses(DecisionOut, lookup=True), auth=Requires(DECISION_SIGN),
+@router.post("/packets/{escalation_packet_id}/decision", response=responses(DecisionOut, lookup=True), auth=Requires(DECISION_SIGN, trial_wide=True),
              summary="Propose the SRC decision on a packet")
 def propose(request: HttpRequest, escalation_packet_id: Path[int], body: DecisionIn) -> Any:
     actor = _actor(request, DECISION_SIGN)
@@ -184,7 +163,7 @@ def decision(request: HttpRequest, escalation_decision_id: Path[int]) -> Any:
 
 
 @router.post("/decisions/{escalation_decision_id}/signatures", response=responses(DecisionOut, lookup=True),
-             auth=Requires(DECISION_SIGN),
+             auth=Requires(DECISION_SIGN, trial_wide=True),
              summary="Sign an SRC decision (re-enter the password); it takes effect at the quorum")
 def sign(request: HttpRequest, escalation_decision_id: Path[int], body: SignIn) -> Any:
     actor = _actor(request, DECISION_SIGN)

@@ -11,35 +11,15 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Path, Router, Schema
-from ninja.security import HttpBearer
 from pydantic import Field
 
 from celltrial.accounts import permissions
+from celltrial.accounts.api_auth import Requires
 from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
 from celltrial.core.fields import AwareDatetime, IntKey, NoControlCharacters, bounded, responses
 from celltrial.labs import services
 from celltrial.labs.models import InfusionVitals, LabResult, ReferenceRangeSet
 from celltrial.labs.permissions import LAB_ENTER, LAB_VIEW
-
-
-class Requires(HttpBearer):
-    """Bearer-token authentication that also requires a permission (at some site)."""
-
-    def __init__(self, permission: str):
-        super().__init__()
-        self.permission = permission
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from celltrial.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is None:
-            return None
-        if not permissions.has_perm(user, self.permission):
-            raise PermissionDenied(self.permission)
-        request.user = user
-        return user
-
 
 router = Router(tags=["labs"])
 

@@ -17,10 +17,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Schema
-from ninja.security import HttpBearer
 from pydantic import Field
 
 from celltrial.accounts import permissions
+from celltrial.accounts.api_auth import Requires
 from celltrial.accounts.roles import PII_VIEW
 from celltrial.accounts.signatures import SignatureRefused
 from celltrial.capture.interface import form_records
@@ -61,26 +61,6 @@ from celltrial.participants.permissions import (
     SCREEN,
     WITHDRAW,
 )
-
-
-class Requires(HttpBearer):
-    """Bearer-token authentication that also requires a permission (at some site)."""
-
-    def __init__(self, permission: str):
-        super().__init__()
-        self.permission = permission
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from celltrial.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is None:
-            return None
-        if not permissions.has_perm(user, self.permission):
-            raise PermissionDenied(self.permission)
-        request.user = user
-        return user
-
 
 router = Router(tags=["participants"])
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema
-from ninja.security import HttpBearer
 
 from celltrial.accounts import permissions
+from celltrial.accounts.api_auth import Requires
 from celltrial.core.errors import ValidationFailed
 from celltrial.core.fields import AwareDatetime, NoControlCharacters, bounded, responses
 from celltrial.product import services
@@ -22,25 +21,6 @@ from celltrial.product.rules.custody import CustodyEvent
 
 router = Router(tags=["product"])
 
-
-class Requires(HttpBearer):
-    """Bearer-token authentication that also requires a permission (at some site): a caller whose role lacks it
-    is refused (403) before the body is read; the services check again at the unit's site."""
-
-    def __init__(self, permission: str):
-        super().__init__()
-        self.permission = permission
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from celltrial.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is None:
-            return None
-        if not permissions.has_perm(user, self.permission):
-            raise PermissionDenied(self.permission)
-        request.user = user
-        return user
 
 Code = Annotated[str, bounded(30, description="A lot or unit ID with its check character"), NoControlCharacters]
 

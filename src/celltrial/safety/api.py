@@ -5,39 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.security import HttpBearer
 
 from celltrial.accounts import permissions
+from celltrial.accounts.api_auth import Requires
 from celltrial.core.errors import ValidationFailed
 from celltrial.core.fields import AwareDatetime, NoControlCharacters, bounded, responses
 from celltrial.participants import interface as participants
 from celltrial.safety import documents, services
 from celltrial.safety.models import AdverseEvent, Obligation
 from celltrial.safety.permissions import AE_ASSESS, AE_ENTER, REGULATORY_REPORT, SAFETY_VIEW, SITE_REPORT
-
-
-class Requires(HttpBearer):
-    """Bearer-token authentication that also requires one of the permissions (at some site), before the body."""
-
-    def __init__(self, *permissions_any: str):
-        super().__init__()
-        self.permissions_any = permissions_any
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from celltrial.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is None:
-            return None
-        if not any(permissions.has_perm(user, p) for p in self.permissions_any):
-            raise PermissionDenied(self.permissions_any[0])
-        request.user = user
-        return user
-
 
 router = Router(tags=["safety"])
 

@@ -17,10 +17,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query as QueryParams
 from ninja import Router, Schema
-from ninja.security import HttpBearer
 from pydantic import Field
 
 from celltrial.accounts import permissions
+from celltrial.accounts.api_auth import Requires
 from celltrial.accounts.signatures import SignatureRefused
 from celltrial.capture.quality import records, services
 from celltrial.capture.quality.lists import missing_forms
@@ -46,26 +46,6 @@ from celltrial.core.fields import (
     ValidationErrorOut,
     bounded,
 )
-
-
-class Requires(HttpBearer):
-    """Bearer-token authentication that also requires a permission (at some site)."""
-
-    def __init__(self, permission: str):
-        super().__init__()
-        self.permission = permission
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from celltrial.accounts.services import user_for_token
-
-        user = user_for_token(token)
-        if user is None:
-            return None
-        if not permissions.has_perm(user, self.permission):
-            raise PermissionDenied(self.permission)
-        request.user = user
-        return user
-
 
 router = Router(tags=["quality"])
 
