@@ -6,10 +6,7 @@ Debian's fonts-wqy-microhei, or ``CELLTRIAL_PDF_FONT``.
 
 from __future__ import annotations
 
-import functools
 import io
-import os
-from pathlib import Path
 from typing import Any
 
 from django.utils import translation
@@ -18,30 +15,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-FONT = "CelltrialEscalationCJK"
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
-
-
-class FontMissing(RuntimeError):
-    """No embeddable CJK TrueType font: install fonts-wqy-microhei."""
-
-
-@functools.cache
-def _font() -> str:
-    configured = os.environ.get("CELLTRIAL_PDF_FONT", "")
-    for path in ([configured] if configured else []) + list(FONT_CANDIDATES):
-        if path and Path(path).exists():
-            pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
-            return FONT
-    raise FontMissing("no TrueType CJK font found for PDFs: install fonts-wqy-microhei or set CELLTRIAL_PDF_FONT")
+from celltrial.core.pdf_fonts import cjk_font
 
 
 def _esc(value: Any) -> str:
@@ -64,7 +40,7 @@ def packet_pdf(packet: Any, *, language: str = "en") -> bytes:
     from celltrial.escalation.services import CHOICE_LABELS, scenario_name
     from celltrial.escalation.templatetags.escalation_tags import code_label
 
-    font = _font()
+    font = cjk_font()
     base = ParagraphStyle("base", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
     h1 = ParagraphStyle("h1", parent=base, fontSize=15, leading=19, spaceAfter=4)
     h2 = ParagraphStyle("h2", parent=base, fontSize=11, leading=14, spaceBefore=8, spaceAfter=3)

@@ -9,12 +9,9 @@ TrueType file. Bar codes: Code 128 and QR from reportlab's own barcode widgets, 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
-import os
 import zoneinfo
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from reportlab.graphics import renderPDF
@@ -24,43 +21,20 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from celltrial.core.pdf_fonts import cjk_font
 from celltrial.product.rules.label import label_content
-
-FONT = "CelltrialCJK"
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
-
-
-class FontMissing(RuntimeError):
-    """No embeddable CJK TrueType font: install fonts-wqy-microhei (scripts/ensure-browser-deps.sh)."""
-
-
-@functools.cache
-def _font() -> str:
-    configured = os.environ.get("CELLTRIAL_PDF_FONT", "")
-    for path in ([configured] if configured else []) + list(FONT_CANDIDATES):
-        if path and Path(path).exists():
-            pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
-            return FONT
-    raise FontMissing("no TrueType CJK font found for PDFs: install Debian's fonts-wqy-microhei "
-                      "or set CELLTRIAL_PDF_FONT to a .ttf/.ttc file")
 
 
 def _canvas(*args: Any, **kwargs: Any) -> Canvas:
     # The initial font is the embedded one, so no unembedded base-14 font enters the file.
-    return Canvas(*args, initialFontName=_font(), initialFontSize=9, **kwargs)
+    return Canvas(*args, initialFontName=cjk_font(), initialFontSize=9, **kwargs)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    font = _font()
+    font = cjk_font()
     base = ParagraphStyle("base", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
     return {
         "base": base,
@@ -102,7 +76,7 @@ def _document(story: list[Any], *, title: str) -> bytes:
     buffer = io.BytesIO()
     # The initial font is the embedded one, so no unembedded base-14 font enters the file.
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title=title, author="celltrial", initialFontName=_font())
+                            bottomMargin=15 * mm, title=title, author="celltrial", initialFontName=cjk_font())
     doc.build(story)
     return buffer.getvalue()
 
@@ -180,7 +154,7 @@ def _analytes_by_test(version_id: str) -> dict[str, tuple[str, ...]]:
 
 def unit_label(unit: Any, *, zone: str) -> bytes:
     """A 100 × 70 mm label: Code 128 and QR of the unit ID, the label content in English and Chinese."""
-    font = _font()
+    font = cjk_font()
     allocation = unit.allocations.exclude(status="cancelled").first()
     content = label_content(
         unit_id=unit.unit_id, lot_id=unit.lot.lot_id, product_en=unit.lot.product_en, product_zh=unit.lot.product_zh,

@@ -13,24 +13,16 @@ TrueType CJK font (Debian fonts-wqy-microhei) so both languages print on a machi
 
 from __future__ import annotations
 
-import functools
 import io
-import os
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from celltrial.core.pdf_fonts import cjk_font
 from celltrial.participants import interface as participants
 from celltrial.safety.models import AdverseEvent
 
-FONT = "CelltrialSafetyCJK"
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
 PRODUCT = {"en": "Human bone-marrow mesenchymal stem cell injection (hBMMSC), investigational",
            "zh": "人骨髓间充质干细胞注射液（试验用）"}
 ROUTE = {"en": "intravenous infusion", "zh": "静脉输注"}
@@ -42,21 +34,6 @@ OUTCOME_E2B = {"recovered": 1, "recovering": 2, "not_recovered": 3, "recovered_s
 ACTION_E2B = {"stopped": 1, "none": 4, "not_applicable": 9, "interrupted": 4}
 
 
-class FontMissing(RuntimeError):
-    """No embeddable CJK TrueType font: install fonts-wqy-microhei."""
-
-
-@functools.cache
-def _font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    configured = os.environ.get("CELLTRIAL_PDF_FONT", "")
-    for path in ([configured] if configured else []) + list(FONT_CANDIDATES):
-        if path and Path(path).exists():
-            pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
-            return FONT
-    raise FontMissing("no TrueType CJK font found for PDFs: install fonts-wqy-microhei or set CELLTRIAL_PDF_FONT")
 
 
 def report_id(ae: AdverseEvent) -> str:
@@ -185,7 +162,7 @@ def cioms_pdf(ae: AdverseEvent, language: str = "en") -> bytes:
 
     lang = "zh" if language.startswith("zh") else "en"
     t = LABELS[lang]
-    font = _font()
+    font = cjk_font()
     base = ParagraphStyle("base", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
     h1 = ParagraphStyle("h1", parent=base, fontSize=14, leading=18, spaceAfter=4)
     h2 = ParagraphStyle("h2", parent=base, fontSize=11, leading=14, spaceBefore=8, spaceAfter=3)
