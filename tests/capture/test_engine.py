@@ -145,6 +145,16 @@ def test_branching_reads_other_forms_and_other_visits():
     assert shown.values["x"] == "kept" and hidden.values["x"] == ""
 
 
+def test_branching_reads_the_smart_variables_the_page_knows():
+    """REDCap's [event-name] is the visit's unique event name and [current-instance] the repeat instance
+    (REDCap smart-variables help: "Event-related" and "Repeating instruments"); a form shown only at Week 24
+    and from the second concomitant medication on."""
+    f = form(fld("x", "text", branching="[event-name] = 'w24' and [current-instance] > 1"))
+    assert clean(f, {"x": "kept"}, today=TODAY, smart={"event-name": "w24", "current-instance": 2}).values["x"] == "kept"
+    assert clean(f, {"x": "kept"}, today=TODAY, smart={"event-name": "w24", "current-instance": 1}).values["x"] == ""
+    assert clean(f, {"x": "kept"}, today=TODAY, smart={"event-name": "d28", "current-instance": 2}).values["x"] == ""
+
+
 def test_required_only_on_completion_and_only_when_shown():
     f = form(fld("a", "yesno", required=True), fld("b", "text", required=True, branching="[a] = '1'"))
     assert codes(clean(f, {}, today=TODAY)) == {"a": "required"}

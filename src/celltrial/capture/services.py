@@ -106,17 +106,19 @@ def evaluate(participant: Any, visit: str, form: str, raw: Mapping[str, Any], *,
     _n, p = protocol()
     _visit, form_def = form_definition(p, visit, form)
     existing = record(participant, visit, form, repeat)
-    return _clean(participant, visit, form_def, raw, existing, complete=False, survey=survey)
+    return _clean(participant, visit, form_def, raw, existing, complete=False, survey=survey, repeat=repeat)
 
 
 def _clean(participant: Any, visit: str, form_def: Any, raw: Mapping[str, Any], existing: FormRecord | None, *,
-           complete: bool, survey: bool = False) -> engine.Outcome:
+           complete: bool, survey: bool = False, repeat: int = 1) -> engine.Outcome:
     events = visit_values(participant)
     context = {k: v for k, v in events.get(visit.lower(), {}).items()
                if k not in {f.name for f in form_def.fields}}
     return engine.clean(form_def, raw, today=site_today(participant.site.code),
                         now=site_now(participant.site.code), context=context, events=events,
-                        previous=existing.values if existing else None, complete=complete, survey=survey)
+                        previous=existing.values if existing else None, complete=complete, survey=survey,
+                        smart={"event-name": visit.lower(), "record-name": subject_label(participant),
+                               "current-instance": repeat})
 
 
 def _raise(form_def: Any, problems: list[engine.Problem], lang: str = "en") -> None:
@@ -183,7 +185,8 @@ def _save(actor: Actor, participant: Any, *, visit: str, form: str, values: Mapp
     lang = _lang()
     with transaction.atomic():
         existing = record(participant, visit, form, repeat)
-        outcome = _clean(participant, visit, form_def, values, existing, complete=complete is True, survey=survey)
+        outcome = _clean(participant, visit, form_def, values, existing, complete=complete is True, survey=survey,
+                         repeat=repeat)
         problems = outcome.problems
         finishing = complete is True or (complete is None and not any(x.code == "required" for x in problems))
         if complete is None:

@@ -17,7 +17,12 @@ Form values are read through one private helper, :func:`_form_values`: one call 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from celltrial.participants import state
 from celltrial.participants.models import Withdrawal
@@ -39,11 +44,8 @@ def subject_label(participant: Any) -> str:
     return str(participant.subject_id or participant.screening_number)
 
 
-# --- Agreed this round (bodies may be refined by their owners; the signatures hold) ---------------------------
+# --- dosing -----------------------------------------------------------------------------------------------------
 
-import dataclasses  # noqa: E402
-import datetime as dt  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,6 @@ def dosed_participants() -> list[Any]:
 
 # --- the product room's allocation and dosing ------------------------------------------------------------------
 
-from django.utils.translation import gettext as _  # noqa: E402
 
 
 def _form_values(participant: Any, visit: str, form: str, repeat: int = 1) -> dict[str, Any] | None:

@@ -284,14 +284,16 @@ def initial_values(form: Any, *, today: dt.date, now: dt.datetime) -> dict[str, 
 
 def clean(form: Any, raw: Mapping[str, Any], *, today: dt.date, now: dt.datetime | None = None,
           context: Mapping[str, Any] | None = None, events: Mapping[str, Mapping[str, Any]] | None = None,
-          previous: Mapping[str, Any] | None = None, complete: bool = True, survey: bool = False) -> Outcome:
+          previous: Mapping[str, Any] | None = None, complete: bool = True, survey: bool = False,
+          smart: Mapping[str, Any] | None = None) -> Outcome:
     """Check ``raw`` (field name → value) against ``form`` and return what to store.
 
     ``context`` holds values from elsewhere (other forms of the visit, derived ages); ``events`` the
     values of other visits by lower-case visit code, for ``[bl][field]``; ``previous`` the values
     saved before (a ``@READONLY`` field keeps them; a hidden choice already chosen stays valid).
     ``complete`` asks for every required field shown; ``survey`` marks the guardian's page
-    (``@HIDDEN-SURVEY``).
+    (``@HIDDEN-SURVEY``); ``smart`` the values of REDCap smart variables the page knows
+    (``[event-name]``, ``[record-name]``, ``[current-instance]``; docs/redcap.md).
     """
     now = now or dt.datetime.combine(today, dt.time(0, 0))
     previous = previous or {}
@@ -308,7 +310,7 @@ def clean(form: Any, raw: Mapping[str, Any], *, today: dt.date, now: dt.datetime
 
     def condition(source: str) -> bool:
         try:
-            return bool(is_true(evaluate(source, record(), events=events, today=today,
+            return bool(is_true(evaluate(source, record(), events=events, smart=smart, today=today,
                                          missing_codes=MISSING_CODES)))
         except LogicError:
             return False
@@ -367,13 +369,13 @@ def clean(form: Any, raw: Mapping[str, Any], *, today: dt.date, now: dt.datetime
             continue
         if kind == "calc" and getattr(f, "calc", None):
             try:
-                result = evaluate(f.calc, record(), events=events, today=today, missing_codes=MISSING_CODES)
+                result = evaluate(f.calc, record(), events=events, smart=smart, today=today, missing_codes=MISSING_CODES)
             except LogicError:
                 result = ""
             values[f.name] = "" if result == "" else number_text(result)
         elif t.calctext is not None and f.name in typed:
             try:
-                result = evaluate(t.calctext, record(), events=events, today=today, missing_codes=MISSING_CODES)
+                result = evaluate(t.calctext, record(), events=events, smart=smart, today=today, missing_codes=MISSING_CODES)
             except LogicError:
                 result = ""
             values[f.name] = number_text(result) if result != "" else ""
