@@ -155,6 +155,15 @@ def test_branching_reads_the_smart_variables_the_page_knows():
     assert clean(f, {"x": "kept"}, today=TODAY, smart={"event-name": "d28", "current-instance": 2}).values["x"] == ""
 
 
+def test_a_field_named_as_min_or_max_bounds_the_value_from_the_same_record():
+    """REDCap accepts a field name in brackets as a validation min or max and evaluates it against the record
+    being entered (REDCap "Field validation" help: min/max may be a [field]); diastolic below systolic."""
+    f = form(fld("sbp", "integer", min=40, max=250), fld("dbp", "integer", min=20, max="[sbp]"))
+    assert codes(clean(f, {"sbp": "110", "dbp": "120"}, today=TODAY)) == {"dbp": "max"}
+    assert clean(f, {"sbp": "110", "dbp": "70"}, today=TODAY).ok
+    assert clean(f, {"sbp": "", "dbp": "120"}, today=TODAY).ok  # a blank bound does not apply
+
+
 def test_required_only_on_completion_and_only_when_shown():
     f = form(fld("a", "yesno", required=True), fld("b", "text", required=True, branching="[a] = '1'"))
     assert codes(clean(f, {}, today=TODAY)) == {"a": "required"}

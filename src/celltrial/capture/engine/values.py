@@ -126,6 +126,31 @@ def _number(f: Any, text: str, *, integer: bool, comma: bool = False) -> list[Pr
     return found
 
 
+def _referenced_bounds(f: Any, value: Any, record: Mapping[str, Any]) -> list[Problem]:
+    """A number checked against a ``[field]`` min or max, which REDCap reads from the record being entered
+    (docs/redcap.md); a bound whose field is blank or not a number does not apply."""
+    if field_type(f) not in ("integer", "number") or not hasattr(f, "bound_reference"):
+        return []
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        return []
+    found = []
+    for key in ("min", "max"):
+        ref = f.bound_reference(key)
+        if ref is None:
+            continue
+        try:
+            bound = float(str(record.get(ref, "")).replace(",", "."))
+        except ValueError:
+            continue
+        if (key == "min" and number < bound) or (key == "max" and number > bound):
+            found.append(Problem(f.name, key, {"min": number_text(bound) if key == "min" else "",
+                                                "max": number_text(bound) if key == "max" else "",
+                                                "units": f.units or ""}))
+    return found
+
+
 def _partial_or_date(f: Any, text: str, tags: Tags, today: dt.date) -> list[Problem]:
     day = _date(text)
     if day is None:
@@ -381,7 +406,7 @@ def clean(form: Any, raw: Mapping[str, Any], *, today: dt.date, now: dt.datetime
             values[f.name] = number_text(result) if result != "" else ""
     for name, found in checked.items():
         if name not in not_applicable:
-            problems += found
+            problems += found or _referenced_bounds(fields[name], values.get(name), record())
     hidden = set(not_applicable)
     for f in form.fields:
         t = tags[f.name]
