@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 # Playwright's sync API runs an event loop in this thread; the Django ORM calls made by fixtures are
 # still plain synchronous code, so allow them.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -51,3 +53,13 @@ def screenshot():
         return path
 
     return take
+
+
+def login(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in as ``username`` through the login page (a fresh session: earlier cookies are dropped)."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("#login-submit")

@@ -10,18 +10,11 @@ import datetime as dt
 
 import pytest
 
+from tests.browser.fixtures import login
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
 
 
 def _fits(page) -> None:
@@ -55,7 +48,7 @@ def child(make_user, site, settings, tmp_path):
 def test_enter_vitals_with_branching_score_the_abc_and_the_guardian_fills_on_a_phone(
         live_server, audit_purge_on_teardown, page, browser, child, screenshot):
     base = live_server.url
-    _login(page, base, "crc")
+    login(page, base, "crc")
     page.goto(f"{base}/capture/p/{child.pk}/")
     with page.expect_navigation():
         page.click("#grid-BL-vitals a")
@@ -82,7 +75,7 @@ def test_enter_vitals_with_branching_score_the_abc_and_the_guardian_fills_on_a_p
         page.click("#save-complete")
     assert "Complete" in page.inner_text("#record-state")
 
-    _login(page, base, "rater1")
+    login(page, base, "rater1")
     page.goto(f"{base}/capture/p/{child.pk}/BL/abc/1/")
     for n in range(1, 59):
         page.check(f'input[name="abc_{n:02d}"][value="2"]')
@@ -91,7 +84,7 @@ def test_enter_vitals_with_branching_score_the_abc_and_the_guardian_fills_on_a_p
     assert page.inner_text("#score-total") == "116"  # 58 items × 2
     assert page.inner_text('[data-subscale="irritability"]') == "30"  # 15 items × 2
 
-    _login(page, base, "crc")
+    login(page, base, "crc")
     page.goto(f"{base}/capture/p/{child.pk}/")
     with page.expect_navigation():
         page.click("#link-D28-abc")

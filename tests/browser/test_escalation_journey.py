@@ -13,18 +13,11 @@ import datetime as dt
 
 import pytest
 
+from tests.browser.fixtures import login
 from tests.conftest import PASSWORD, TRIAL_WIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
 
 
 def _fits(page) -> None:
@@ -69,7 +62,7 @@ def test_src_signs_escalate_then_cohort_2_doses_its_sentinel_and_refuses_the_sec
         live_server, audit_purge_on_teardown, page, browser, awaiting_cohort_1, screenshot):
     trial, clock = awaiting_cohort_1
     base = live_server.url
-    _login(page, base, "chair")
+    login(page, base, "chair")
     page.goto(f"{base}/escalation/")
     assert page.get_attribute("#cohort-state", "class").split()[-1] == "awaiting_decision"
     page.select_option("#id_kind", "cohort")
@@ -96,7 +89,7 @@ def test_src_signs_escalate_then_cohort_2_doses_its_sentinel_and_refuses_the_sec
     today = clock.today()
     sentinel, second = trial.enrol(day0=today), trial.enrol(day0=today)
     assert (sentinel.cohort, second.cohort) == (2, 2)
-    _login(page, base, "inv")
+    login(page, base, "inv")
     for child in (sentinel, second):
         page.goto(f"{base}/participants/{child.pk}/")
         page.click("text=Record dosing >> nth=0")
@@ -113,7 +106,7 @@ def test_src_signs_escalate_then_cohort_2_doses_its_sentinel_and_refuses_the_sec
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     phone = context.new_page()
-    _login(phone, base, "chair")
+    login(phone, base, "chair")
     for path in ("/escalation/", packet_path, "/escalation/recommendation/", "/escalation/history/"):
         phone.goto(f"{base}{path}")
         _fits(phone)

@@ -15,6 +15,7 @@ import datetime as dt
 
 import pytest
 
+from tests.browser.fixtures import login
 from tests.conftest import PASSWORD
 from tests.participants import helpers as h
 
@@ -39,14 +40,6 @@ def phone(browser):
     yield page
     context.close()
 
-
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
 
 
 def _submit(page, selector: str) -> None:
@@ -79,7 +72,7 @@ def test_a_child_from_pre_screening_to_a_visit_calendar_in_chinese(
     page = chinese
 
     # Pre-screening: a log line without personal data.
-    _login(page, base, "crc")
+    login(page, base, "crc")
     page.goto(f"{base}/participants/prescreening/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.inner_text("h1") == "预筛选登记"
@@ -141,7 +134,7 @@ def test_a_child_from_pre_screening_to_a_visit_calendar_in_chinese(
     screenshot(page, "participants-zh-screening-data")
 
     # The investigator reads each criterion with its values and signs.
-    _login(page, base, "inv")
+    login(page, base, "inv")
     page.goto(f"{base}/participants/")
     page.click(f"text={number}")
     page.click("#screening-link")
@@ -155,7 +148,7 @@ def test_a_child_from_pre_screening_to_a_visit_calendar_in_chinese(
     screenshot(page, "participants-zh-eligibility-signed")
 
     # The coordinator enrols the child into cohort 1: a subject ID and a visit calendar.
-    _login(page, base, "crc")
+    login(page, base, "crc")
     page.goto(f"{base}/participants/")
     page.click(f"text={number}")
     day0 = dt.date.today() + dt.timedelta(days=10)
@@ -169,7 +162,7 @@ def test_a_child_from_pre_screening_to_a_visit_calendar_in_chinese(
     screenshot(page, "participants-zh-enrolled-calendar")
 
     # On a phone the same pages fit the screen: the calendar scrolls inside its card.
-    _login(phone, base, "crc")
+    login(phone, base, "crc")
     for path in ("/participants/", f"/participants/{_pk(page)}/", f"/participants/{_pk(page)}/screening/",
                  "/participants/funnel/", "/participants/visits-due/"):
         phone.goto(f"{base}{path}")
@@ -200,7 +193,7 @@ def test_a_changed_value_makes_the_signed_decision_stale(live_server, audit_purg
     services.sign_eligibility(h.actor(inv, ELIGIBILITY_SIGN, site), child, password=PASSWORD)
 
     page = chinese
-    _login(page, base, "crc")
+    login(page, base, "crc")
     page.goto(f"{base}/participants/{child.pk}/screening/")
     page.fill("#id_vitals-weight_kg", "16.5")
     page.fill("#id_vitals-reason", "重新称重（脱鞋）")

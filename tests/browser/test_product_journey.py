@@ -13,20 +13,13 @@ import datetime as dt
 
 import pytest
 
+from tests.browser.fixtures import login
 from tests.conftest import PASSWORD, TRIAL_WIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WRONG_SUBJECT = "ASD-01-0009-M"  # a well-formed subject ID, but not the one the unit is allocated to
 
-
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
 
 
 def _fits(page) -> None:
@@ -70,7 +63,7 @@ def site_team(make_user, site, settings, tmp_path):
 def _phone(browser, base: str, path: str, screenshot, name: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     phone = context.new_page()
-    _login(phone, base, "nurse")
+    login(phone, base, "nurse")
     phone.goto(f"{base}{path}")
     _fits(phone)
     screenshot(phone, name)
@@ -91,7 +84,7 @@ def test_release_receive_thaw_scan_refuse_administer_and_trace(live_server, audi
     SUBJECT = child.subject_id
 
     # QA releases the lot: a wrong password is refused, the right one signs it.
-    _login(page, base, "qa_tw")
+    login(page, base, "qa_tw")
     page.goto(f"{base}/product/lots/{lot.lot_id}/")
     assert page.inner_text("#disposition") == "release"
     page.fill("#release-form #id_password", "not-my-password")
@@ -111,7 +104,7 @@ def test_release_receive_thaw_scan_refuse_administer_and_trace(live_server, audi
     services.ship_units(system, [unit], destination_code=site.code, shipped_at=timezone.now())
 
     # The pharmacist receives the unit, allocates it to the child's dose, thaws and prepares it.
-    _login(page, base, "pharmacist")
+    login(page, base, "pharmacist")
     page.goto(f"{base}/product/units/{unit.unit_id}/")
     page.select_option("#custody-form #id_event", "received")
     page.fill("#custody-form #id_place", "Pharmacy, cell-therapy room")
@@ -132,7 +125,7 @@ def test_release_receive_thaw_scan_refuse_administer_and_trace(live_server, audi
     screenshot(page, "product-2-pharmacist-prepared")
 
     # The nurse scans the unit and the wrong wristband: refused, with the reason.
-    _login(page, base, "nurse")
+    login(page, base, "nurse")
     page.goto(f"{base}/product/bedside/")
     page.fill("#id_scanned_unit", unit.unit_id)
     page.fill("#id_scanned_subject", WRONG_SUBJECT)

@@ -11,18 +11,11 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import PASSWORD, TRIAL_WIDE
+from tests.browser.fixtures import login
+from tests.conftest import TRIAL_WIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
 
 
 def _fits(page) -> None:
@@ -71,7 +64,7 @@ def test_grade_3_alt_serious_related_clocks_then_green(live_server, audit_purge_
     base = live_server.url
 
     # The coordinator enters the AE: choosing the CTCAE term shows the suggestion from the lab series.
-    _login(page, base, "crc")
+    login(page, base, "crc")
     page.goto(f"{base}/safety/participants/{child.pk}/")
     _submit(page, "#new-ae")
     page.fill("#id_verbatim", "ALT raised")
@@ -86,7 +79,7 @@ def test_grade_3_alt_serious_related_clocks_then_green(live_server, audit_purge_
     assert "not yet confirmed" in page.inner_text("#ae-grade")
 
     # The investigator confirms grade 3 and marks it serious (important medical event) and possibly related.
-    _login(page, base, "inv")
+    login(page, base, "inv")
     page.goto(f"{base}/safety/aes/{ae.pk}/")
     page.select_option("#assess-form #id_grade", "3")
     page.check("#assess-form input[name=seriousness][value=important-medical-event]")
@@ -104,7 +97,7 @@ def test_grade_3_alt_serious_related_clocks_then_green(live_server, audit_purge_
     assert page.get_attribute(f"#obligation-{fifteen.pk}", "class") == "clock open"
 
     # The medical monitor records the SUSAR submission: that clock turns green.
-    _login(page, base, "mm")
+    login(page, base, "mm")
     page.goto(f"{base}/safety/aes/{ae.pk}/")
     form = "form.submission-form[data-kind=susar_15]"
     page.fill(f"{form} input[name=recipient]", "CDE / ethics committee")
@@ -120,7 +113,7 @@ def test_grade_3_alt_serious_related_clocks_then_green(live_server, audit_purge_
     # On a phone.
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     phone = context.new_page()
-    _login(phone, base, "mm")
+    login(phone, base, "mm")
     for path in ("/safety/", f"/safety/aes/{ae.pk}/"):
         phone.goto(f"{base}{path}")
         _fits(phone)

@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.fixtures import login
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
-
 
 def test_signature_is_voided_by_a_later_change(live_server, audit_purge_on_teardown, page, screenshot, users, site):
     base = live_server.url
-    _login(page, base, "qa")
+    login(page, base, "qa")
     page.goto(f"{base}/sites/{site.code}/")
     assert "Not signed." in page.inner_text("#signatures")
 
@@ -42,7 +35,7 @@ def test_signature_is_voided_by_a_later_change(live_server, audit_purge_on_teard
         page.click("form[action$='/sign/'] button[type=submit]")
     assert "valid" in page.inner_text("#signatures")
 
-    _login(page, base, "admin")
+    login(page, base, "admin")
     page.goto(f"{base}/sites/{site.code}/")
     assert "voids the valid signature" in page.inner_text("#edit-voids-note")
     page.fill("#id_principal_investigator", "Prof. Replacement")
@@ -58,7 +51,7 @@ def test_signature_is_voided_by_a_later_change(live_server, audit_purge_on_teard
     assert page.inner_text("#site-pi") == "Prof. Replacement"
     assert "now void" in page.content()
 
-    _login(page, base, "auditor")
+    login(page, base, "auditor")
     page.goto(f"{base}/sites/{site.code}/")
     row = page.locator("#signatures tbody tr").first
     assert "VOID" in row.inner_text()

@@ -240,3 +240,44 @@ def test_calctext_fills_a_text_field_from_an_expression():
 def test_malformed_annotations_never_raise(text):
     f = form(fld("a", "text", annotation=text))
     assert clean(f, {"a": "x"}, today=TODAY) is not None
+
+
+# --- the shipped protocol's forms (moved from the participants room's former value checker) ---------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from celltrial.study.protocol import default_protocol_path, load_protocol
+
+    return load_protocol(default_protocol_path())
+
+
+def _clean(form_def, raw, *, today):
+    outcome = clean(form_def, raw, today=today, complete=False)
+    return outcome.values, outcome.problems
+
+
+D = dt.date
+
+
+def test_values_are_checked_against_the_dictionary(shipped):
+    vitals = shipped.form("vitals")  # weight_kg: number_1dp, 10-150 kg (vitals.csv): below it is out of the range
+    cleaned, problems = _clean(vitals, {"weight_kg": "17.0", "hr": "90"}, today=D(2025, 9, 1))
+    assert problems == [] and cleaned["weight_kg"] == "17.0"
+    _, problems = _clean(vitals, {"weight_kg": "16.99"}, today=D(2025, 9, 1))
+    assert [(p.field, p.code) for p in problems] == [("weight_kg", "decimals")]
+    _, problems = _clean(vitals, {"weight_kg": "9.9", "hr": "fast", "nonsense": "1"}, today=D(2025, 9, 1))
+    assert {(p.field, p.code) for p in problems} == {("weight_kg", "range"), ("hr", "integer"), ("nonsense", "unknown")}
+
+
+def test_calculated_fields_are_computed_and_never_typed(shipped):
+    cars2 = shipped.form("cars2")
+    cleaned, problems = _clean(cars2, {f"cars2_{i:02d}": "2" for i in range(1, 16)}, today=D(2025, 9, 1))
+    assert problems == [] and cleaned["cars2_total"] == "30"
+    _, problems = _clean(cars2, {"cars2_total": "45"}, today=D(2025, 9, 1))
+    assert [(p.field, p.code) for p in problems] == [("cars2_total", "computed")]
+
+
+def test_the_date_of_birth_is_refused_in_a_clinical_form(shipped):
+    _, problems = _clean(shipped.form("demographics"), {"dob": "2017-04-12"}, today=D(2025, 9, 1))
+    assert [(p.field, p.code) for p in problems] == [("dob", "identifier")]

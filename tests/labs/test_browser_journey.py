@@ -9,19 +9,10 @@ import zoneinfo
 
 import pytest
 
-from tests.browser.fixtures import CHROMIUM, SCREENSHOTS  # noqa: F401
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import CHROMIUM, SCREENSHOTS, login  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
 
 
 def _fits(page) -> None:
@@ -47,7 +38,7 @@ def test_coordinator_enters_a_grade_3_alt_on_a_phone(live_server, audit_purge_on
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     page = context.new_page()
-    _login(page, base, "crc_phone")
+    login(page, base, "crc_phone")
     page.goto(f"{base}/labs/participants/{child.pk}/")
     _fits(page)
     with page.expect_navigation():
@@ -90,7 +81,7 @@ def test_coordinator_enters_a_grade_3_alt_on_a_phone(live_server, audit_purge_on
 
     zh = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = zh.new_page()
-    _login(page, base, "crc_phone")
+    login(page, base, "crc_phone")
     page.goto(f"{base}/labs/participants/{child.pk}/")
     assert "丙氨酸氨基转移酶" in page.content() and "血常规" in page.content()
     _fits(page)

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from celltrial.participants.rules import consent, funnel, idcard, windows
-from celltrial.participants.rules.values import clean_form_values
 from celltrial.study.protocol import default_protocol_path, load_protocol
 
 D = dt.date
@@ -190,26 +189,3 @@ def test_what_entry_refusal_says_in_order():
 
 
 # --- form values against the data dictionary -----------------------------------------------------------
-
-
-def test_values_are_checked_against_the_dictionary(protocol):
-    vitals = protocol.form("vitals")  # weight_kg: number_1dp, 10-150 kg (vitals.csv)
-    cleaned, problems = clean_form_values(vitals, {"weight_kg": "17.0", "hr": "90"}, today=D(2025, 9, 1))
-    assert problems == [] and cleaned["weight_kg"] == "17.0"
-    _, problems = clean_form_values(vitals, {"weight_kg": "16.99"}, today=D(2025, 9, 1))
-    assert [(p.field, p.code) for p in problems] == [("weight_kg", "decimals")]
-    _, problems = clean_form_values(vitals, {"weight_kg": "9.9", "hr": "fast", "nonsense": "1"}, today=D(2025, 9, 1))
-    assert {(p.field, p.code) for p in problems} == {("weight_kg", "min"), ("hr", "integer"), ("nonsense", "unknown")}
-
-
-def test_calculated_fields_are_computed_and_never_typed(protocol):
-    cars2 = protocol.form("cars2")
-    cleaned, problems = clean_form_values(cars2, {f"cars2_{i:02d}": "2" for i in range(1, 16)}, today=D(2025, 9, 1))
-    assert problems == [] and cleaned["cars2_total"] == "30"
-    _, problems = clean_form_values(cars2, {"cars2_total": "45"}, today=D(2025, 9, 1))
-    assert [(p.field, p.code) for p in problems] == [("cars2_total", "computed")]
-
-
-def test_the_date_of_birth_is_refused_in_a_clinical_form(protocol):
-    _, problems = clean_form_values(protocol.form("demographics"), {"dob": "2017-04-12"}, today=D(2025, 9, 1))
-    assert [(p.field, p.code) for p in problems] == [("dob", "identifier")]

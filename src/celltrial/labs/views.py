@@ -7,7 +7,6 @@ site where the user may not read labs is not found (404), so other sites' childr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from celltrial.accounts import permissions
 from celltrial.accounts.decorators import requires
-from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
-from celltrial.core.forms import show_errors
+from celltrial.core.errors import ConflictError
+from celltrial.core.forms import attempt
 from celltrial.labs import forms, services
 from celltrial.labs.models import InfusionVitals, LabResult, ReferenceRangeSet
 from celltrial.labs.permissions import LAB_ENTER, LAB_VIEW, RANGES_MANAGE
@@ -50,15 +49,6 @@ def _guard(request: HttpRequest, permission: str, site_code: str) -> None:
 def _actor(request: HttpRequest, permission: str, site_code: str) -> Any:
     return permissions.actor_for(request.user, permission, site_code)
 
-
-def _attempt(form: Any, action: Callable[[], Any]) -> tuple[bool, Any]:
-    try:
-        return True, action()
-    except ValidationFailed as exc:
-        show_errors(form, exc)
-        return False, None
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
 
 
 def _conflict_rows(exc: ConflictError) -> list[tuple[str, Any, Any]]:
@@ -120,7 +110,7 @@ def enter(request: HttpRequest, participant_id: int, visit: str) -> HttpResponse
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            ok, _made = _attempt(form, lambda: services.enter_panel(
+            ok, _made = attempt(form, lambda: services.enter_panel(
                 _actor(request, LAB_ENTER, site_code), subject, visit=visit, collected_at=data["collected_at"],
                 values=form.values(), age_years=data["age_years"], sex=data["sex"], comment=data.get("comment", "")))
             if ok:
@@ -155,7 +145,7 @@ def correct(request: HttpRequest, result_id: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ok, _saved = _attempt(form, lambda: services.correct_result(
+                ok, _saved = attempt(form, lambda: services.correct_result(
                     _actor(request, LAB_ENTER, result.site.code), result, value=data["value"],
                     unit=data.get("unit") or "", expected_version=data["version"], reason=data["reason"]))
             except ConflictError as exc:
@@ -184,7 +174,7 @@ def vitals(request: HttpRequest, participant_id: int) -> HttpResponse:
         _guard(request, LAB_ENTER, site_code)
         if form.is_valid():
             data = form.cleaned_data
-            ok, _made = _attempt(form, lambda: services.record_infusion_vitals(
+            ok, _made = attempt(form, lambda: services.record_infusion_vitals(
                 _actor(request, LAB_ENTER, site_code), subject, time_point=data["time_point"],
                 infusion_started_at=data["infusion_started_at"], measured_at=data["measured_at"],
                 values=form.readings()))
@@ -213,7 +203,7 @@ def vitals_correct(request: HttpRequest, vitals_id: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ok, _saved = _attempt(form, lambda: services.correct_infusion_vitals(
+                ok, _saved = attempt(form, lambda: services.correct_infusion_vitals(
                     _actor(request, LAB_ENTER, found.site.code), found, measured_at=data["measured_at"],
                     values=form.readings(), expected_version=data["version"], reason=data["reason"]))
             except ConflictError as exc:
@@ -250,7 +240,7 @@ def ranges(request: HttpRequest) -> HttpResponse:
             if upload.size > 1_000_000:
                 form.add_error("file", _("The file is larger than 1 MB."))
             else:
-                ok, made = _attempt(form, lambda: services.load_reference_ranges(
+                ok, made = attempt(form, lambda: services.load_reference_ranges(
                     _actor(request, RANGES_MANAGE, code), site_code=code, content=upload.read(), name=upload.name))
                 if ok:
                     messages.success(request, _("Reference ranges loaded."))

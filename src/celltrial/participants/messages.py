@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-
-from celltrial.participants.rules.values import Problem
 
 REFUSALS = {
     "consent_missing": gettext_lazy("Data entry is refused until valid consent exists: the guardian consent "
@@ -82,31 +77,6 @@ SOURCES = {
     "vault": gettext_lazy("identity vault (date of birth); age at the consent date"),
     "consent": gettext_lazy("consent and assent records"),
 }
-
-
-def problem_text(problem: Problem) -> str:
-    p: dict[str, Any] = dict(problem.params)
-    units = f" {p['units']}" if p.get("units") else ""
-    texts = {
-        "unknown": _("This form has no such field."),
-        "identifier": _("The date of birth is kept in the identity vault, not in a clinical form."),
-        "computed": _("This value is calculated; it cannot be typed."),
-        "type": _("Enter text, not a list."),
-        "length": _("At most %(max)s characters.") % p if "max" in p else "",
-        "control": _("Remove the control characters from this text."),
-        "integer": _("Enter a whole number%(units)s.") % {"units": units},
-        "number": _("Enter a number%(units)s, e.g. 17.5.") % {"units": units},
-        "decimals": _("At most %(decimals)s decimal places.") % p if "decimals" in p else "",
-        "min": _("At least %(min)s%(units)s.") % {"min": p.get("min"), "units": units},
-        "max": _("At most %(max)s%(units)s.") % {"max": p.get("max"), "units": units},
-        "date": _("Enter a date as YYYY-MM-DD."),
-        "date_min": _("Not before %(min)s.") % p if "min" in p else "",
-        "date_max": _("Not after %(max)s.") % p if "max" in p else "",
-        "datetime": _("Enter a date and time as YYYY-MM-DD HH:MM."),
-        "yesno": _("Choose yes or no."),
-        "choice": _("Choose one of the listed answers."),
-    }
-    return texts.get(problem.code, problem.code)
 
 
 ID_PROBLEMS = {

@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import zoneinfo
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from celltrial.core.forms import NoNulCharField, reason_field
+from celltrial.core.forms import LocalDateTimeField, NoNulCharField, ZonedForm, reason_field
 from celltrial.product.rules.custody import CustodyEvent
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A date and time typed in the site's zone (``datetime-local``), stored in UTC."""
-
-    # Seconds matter: a ledger event may not precede the one before it, often recorded a minute earlier.
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S")
-    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.zone: dt.tzinfo = dt.UTC
-
-    def to_python(self, value: Any) -> dt.datetime | None:
-        parsed = super().to_python(value)
-        if parsed is None:
-            return None
-        if timezone.is_aware(parsed):
-            parsed = timezone.make_naive(parsed, dt.UTC)
-        return parsed.replace(tzinfo=self.zone)
 
 
 class FiniteFloatField(forms.FloatField):
@@ -44,16 +21,6 @@ class FiniteFloatField(forms.FloatField):
             raise forms.ValidationError(self.error_messages["finite"], code="finite")
         return number
 
-
-class ZonedForm(forms.Form):
-    """A form whose date-times are read in ``zone`` (the site's, or Asia/Shanghai for the manufacturer)."""
-
-    def __init__(self, *args: Any, zone: str = "Asia/Shanghai", **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        tz = zoneinfo.ZoneInfo(zone)
-        for field in self.fields.values():
-            if isinstance(field, LocalDateTimeField):
-                field.zone = tz
 
 
 def _date() -> forms.DateField:
@@ -113,7 +80,7 @@ class StepForm(ZonedForm):
     kind = forms.ChoiceField(label=_("Step"), choices=[("seeding", _("seeding")), ("passage", _("passage")),
                                                        ("harvest", _("harvest"))])
     passage_number = forms.IntegerField(label=_("Passage number"), min_value=0, max_value=50)
-    performed_at = LocalDateTimeField(label=_("Performed at (local time)"))
+    performed_at = LocalDateTimeField(seconds=True, label=_("Performed at (local time)"))
     seeded_cells = FiniteFloatField(label=_("Cells seeded"), min_value=1, max_value=1e13, help_text=_("e.g. 2.0e6"))
     harvested_cells = FiniteFloatField(label=_("Cells harvested"), required=False, min_value=1, max_value=1e13)
     o2_setpoint_pct = FiniteFloatField(label=_("O2 set-point (%)"), min_value=0, max_value=100)
@@ -165,7 +132,7 @@ class CapaForm(forms.Form):
 class LotForm(ZonedForm):
     manufactured_on = _date()
     manufactured_on.label = _("Manufactured on")
-    expires_at = LocalDateTimeField(label=_("Expires at (local time)"))
+    expires_at = LocalDateTimeField(seconds=True, label=_("Expires at (local time)"))
     concentration_cells_per_ml = FiniteFloatField(label=_("Viable cells per mL"), min_value=1, max_value=1e10,
                                                   help_text=_("e.g. 5e6"))
     unit_volume_ml = FiniteFloatField(label=_("Volume per unit (mL)"), min_value=0.1, max_value=1000)
@@ -220,7 +187,7 @@ class FillForm(forms.Form):
 class ShipForm(ZonedForm):
     units = forms.MultipleChoiceField(label=_("Units"), widget=forms.CheckboxSelectMultiple)
     destination = forms.ChoiceField(label=_("Destination site"))
-    shipped_at = LocalDateTimeField(label=_("Shipped at (local time)"))
+    shipped_at = LocalDateTimeField(seconds=True, label=_("Shipped at (local time)"))
     logger_id = NoNulCharField(label=_("Data logger"), max_length=60, required=False)
     max_c = FiniteFloatField(label=_("Upper temperature limit (°C)"), initial=-150, min_value=-273, max_value=40)
 
@@ -238,7 +205,7 @@ class TemperatureLogForm(forms.Form):
 
 class CustodyForm(ZonedForm):
     event = forms.ChoiceField(label=_("Event"))
-    occurred_at = LocalDateTimeField(label=_("When (local time)"))
+    occurred_at = LocalDateTimeField(seconds=True, label=_("When (local time)"))
     place = NoNulCharField(label=_("Where"), max_length=200, required=False,
                            help_text=_("e.g. Pharmacy LN2 dewar 2, ward 3 bedside"))
     notes = NoNulCharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -305,8 +272,8 @@ class BedsideForm(forms.Form):
 
 
 class AdministrationForm(ZonedForm):
-    started_at = LocalDateTimeField(label=_("Started at (local time)"))
-    stopped_at = LocalDateTimeField(label=_("Stopped at (local time)"))
+    started_at = LocalDateTimeField(seconds=True, label=_("Started at (local time)"))
+    stopped_at = LocalDateTimeField(seconds=True, label=_("Stopped at (local time)"))
     rate_ml_per_min = FiniteFloatField(label=_("Rate (mL/min)"), min_value=0.01, max_value=100)
     volume_ml = FiniteFloatField(label=_("Volume given (mL)"), min_value=0.01, max_value=1000)
     interruptions = NoNulCharField(label=_("Interruptions"), required=False, max_length=2000,

@@ -19,7 +19,7 @@ from celltrial.accounts import permissions
 from celltrial.accounts.decorators import requires
 from celltrial.accounts.signatures import SignatureRefused, signatures_for
 from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
-from celltrial.core.forms import show_errors
+from celltrial.core.forms import attempt, show_errors
 from celltrial.participants import interface as participants
 from celltrial.product import documents, forms, services
 from celltrial.product.models import (
@@ -80,16 +80,6 @@ def _actor(request: HttpRequest, permission: str, site_code: str = "") -> Any:
     return permissions.actor_for(request.user, permission, site_code)
 
 
-def _attempt(form: Any, action: Callable[[], Any]) -> tuple[bool, Any]:
-    """Run a service call; put refusals beside the fields. (ok, result)."""
-    try:
-        return True, action()
-    except ValidationFailed as exc:
-        show_errors(form, exc)
-        return False, None
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-
 
 def _has(request: HttpRequest, permission: str, site_code: str | None = "") -> bool:
     return permissions.has_perm(request.user, permission, site_code)
@@ -128,7 +118,7 @@ def specifications(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             data = upload.read(services.SPEC_MAX_BYTES + 1)
-            ok, spec = _attempt(form, lambda: services.load_release_specification(
+            ok, spec = attempt(form, lambda: services.load_release_specification(
                 _actor(request, QC_RECORD), data, file_name=upload.name, reason=form.cleaned_data["reason"]))
             if ok:
                 messages.success(request, _("Specification %(version)s loaded: in force for new lots.") % {
@@ -163,7 +153,7 @@ def donors(request: HttpRequest) -> HttpResponse:
         _guard(request, DONOR_MANAGE)
         if form.is_valid():
             data = form.cleaned_data
-            ok, donor = _attempt(form, lambda: services.register_donor(
+            ok, donor = attempt(form, lambda: services.register_donor(
                 _actor(request, DONOR_MANAGE), donor_id=data["donor_id"].strip(), age_years=data["age_years"],
                 assessment_date=data["assessment_date"], history=form.history()))
             if ok:
@@ -203,7 +193,7 @@ def donor_marker(request: HttpRequest, donor_id: str) -> HttpResponse:
     _guard(request, DONOR_MANAGE)
     form = forms.MarkerForm(request.POST, markers=_marker_choices())
     if form.is_valid():
-        ok, _m = _attempt(form, lambda: services.record_donor_marker(_actor(request, DONOR_MANAGE), donor,
+        ok, _m = attempt(form, lambda: services.record_donor_marker(_actor(request, DONOR_MANAGE), donor,
                                                                       **form.cleaned_data))
         if ok:
             messages.success(request, _("Marker recorded; eligibility judged again."))
@@ -218,7 +208,7 @@ def collection_new(request: HttpRequest, donor_id: str) -> HttpResponse:
     _guard(request, MANUFACTURE_RECORD)
     form = forms.CollectionForm(request.POST)
     if form.is_valid():
-        ok, _c = _attempt(form, lambda: services.record_collection(_actor(request, MANUFACTURE_RECORD), donor,
+        ok, _c = attempt(form, lambda: services.record_collection(_actor(request, MANUFACTURE_RECORD), donor,
                                                                     **form.cleaned_data))
         if ok:
             messages.success(request, _("Collection recorded."))
@@ -234,7 +224,7 @@ def batch_new(request: HttpRequest, donor_id: str, collection: str) -> HttpRespo
     source = get_object_or_404(donor.collections.all(), code=collection)
     form = forms.BatchForm(request.POST)
     if form.is_valid():
-        ok, batch = _attempt(form, lambda: services.start_batch(_actor(request, MANUFACTURE_RECORD), source,
+        ok, batch = attempt(form, lambda: services.start_batch(_actor(request, MANUFACTURE_RECORD), source,
                                                                  **form.cleaned_data))
         if ok:
             return redirect("product_batch", code=batch.code)
@@ -285,7 +275,7 @@ def batch_record(request: HttpRequest, code: str, what: str) -> HttpResponse:
     make, service, name = builders[what]
     form = make()
     if form.is_valid():
-        ok, made = _attempt(form, lambda: service(_actor(request, MANUFACTURE_RECORD), batch, **form.cleaned_data))
+        ok, made = attempt(form, lambda: service(_actor(request, MANUFACTURE_RECORD), batch, **form.cleaned_data))
         if ok:
             messages.success(request, _("Saved."))
             if what == "lot":
@@ -349,7 +339,7 @@ def qc_result(request: HttpRequest, lot_id: str) -> HttpResponse:
     _guard(request, QC_RECORD)
     form = forms.QcResultForm(request.POST, analytes=_analyte_choices())
     if form.is_valid():
-        ok, _r = _attempt(form, lambda: services.record_qc_result(_actor(request, QC_RECORD), lot, **form.cleaned_data))
+        ok, _r = attempt(form, lambda: services.record_qc_result(_actor(request, QC_RECORD), lot, **form.cleaned_data))
         if ok:
             messages.success(request, _("Result recorded."))
             return redirect("product_lot", lot_id=lot.lot_id)
@@ -460,7 +450,7 @@ def fill(request: HttpRequest, lot_id: str) -> HttpResponse:
     _guard(request, UNIT_FILL)
     form = forms.FillForm(request.POST)
     if form.is_valid():
-        ok, units = _attempt(form, lambda: services.fill_units(
+        ok, units = attempt(form, lambda: services.fill_units(
             _actor(request, UNIT_FILL), lot, count=form.cleaned_data["count"], volume_ml=form.cleaned_data["volume_ml"]))
         if ok:
             messages.success(request, _("%(n)s units filled and stored.") % {"n": len(units)})
@@ -479,7 +469,7 @@ def ship(request: HttpRequest, lot_id: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         chosen = [u for u in units if u.unit_id in set(data["units"])]
-        ok, shipment = _attempt(form, lambda: services.ship_units(
+        ok, shipment = attempt(form, lambda: services.ship_units(
             _actor(request, CUSTODY_MANUFACTURER), chosen, destination_code=data["destination"],
             shipped_at=data["shipped_at"], logger_id=data["logger_id"], max_c=data["max_c"]))
         if ok:
@@ -518,7 +508,7 @@ def shipment_decision(request: HttpRequest, code: str) -> HttpResponse:
     form = forms.ShipmentDecisionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        ok, _s = _attempt(form, lambda: services.decide_shipment(
+        ok, _s = attempt(form, lambda: services.decide_shipment(
             _actor(request, SHIPMENT_DISPOSITION), shipment, decision=data["decision"],
             reason=data["reason"], password=data["password"]))
         if ok:
@@ -546,7 +536,7 @@ def temperature_log(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error("log", _("The file is larger than 5 MB."))
         else:
             data = upload.read()
-            ok, _s = _attempt(form, lambda: services.import_temperature_log(
+            ok, _s = attempt(form, lambda: services.import_temperature_log(
                 _actor(request, permission, where), shipment, data, file_name=upload.name))
             if ok:
                 shipment.refresh_from_db()
@@ -618,7 +608,7 @@ def custody(request: HttpRequest, unit_id: str) -> HttpResponse:
     state = state_of(services.ledger(unit))
     form = forms.CustodyForm(request.POST, zone=_unit_zone(unit), allowed=list(state.allowed))
     if form.is_valid():
-        ok, _e = _attempt(form, lambda: services.record_custody(_actor(request, permission, site), unit,
+        ok, _e = attempt(form, lambda: services.record_custody(_actor(request, permission, site), unit,
                                                                  **form.cleaned_data))
         if ok:
             messages.success(request, _("Custody event recorded."))
@@ -634,7 +624,7 @@ def allocate(request: HttpRequest, unit_id: str) -> HttpResponse:
     form = forms.AllocationForm(request.POST)
     if form.is_valid():
         site = unit.site.code if unit.site else ""
-        ok, allocation = _attempt(form, lambda: services.allocate_unit(_actor(request, ALLOCATE, site), unit,
+        ok, allocation = attempt(form, lambda: services.allocate_unit(_actor(request, ALLOCATE, site), unit,
                                                                         **form.cleaned_data))
         if ok:
             messages.success(request, _("Unit allocated to %(subject)s: draw %(ml).2f mL.") % {
@@ -655,7 +645,7 @@ def cancel_allocation(request: HttpRequest, unit_id: str) -> HttpResponse:
         form.is_valid()
         form.add_error(None, _("The unit is not allocated."))
     elif form.is_valid():
-        ok, _a = _attempt(form, lambda: services.cancel_allocation(_actor(request, ALLOCATE, site), allocation,
+        ok, _a = attempt(form, lambda: services.cancel_allocation(_actor(request, ALLOCATE, site), allocation,
                                                                     reason=form.cleaned_data["reason"]))
         if ok:
             messages.success(request, _("Allocation cancelled; print the label again (without the recipient)."))
@@ -699,7 +689,7 @@ def bedside(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         _guard(request, BEDSIDE, data["site"])
-        ok, check = _attempt(form, lambda: services.bedside_check(
+        ok, check = attempt(form, lambda: services.bedside_check(
             _actor(request, BEDSIDE, data["site"]), site_code=data["site"], scanned_unit=data["scanned_unit"],
             scanned_subject=data["scanned_subject"]))
         if ok:
@@ -736,7 +726,7 @@ def bedside_check(request: HttpRequest, pk: int) -> HttpResponse:
     _guard(request, BEDSIDE, check.site.code)
     form = forms.AdministrationForm(request.POST, zone=check.site.timezone)
     if form.is_valid():
-        ok, _a = _attempt(form, lambda: services.record_administration(
+        ok, _a = attempt(form, lambda: services.record_administration(
             _actor(request, BEDSIDE, check.site.code), check, **form.cleaned_data))
         if ok:
             messages.success(request, _("Administration recorded."))
@@ -754,7 +744,7 @@ def recalls(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _guard(request, RECALL_START)
         if form.is_valid():
-            ok, recall = _attempt(form, lambda: services.start_recall(_actor(request, RECALL_START), **form.cleaned_data))
+            ok, recall = attempt(form, lambda: services.start_recall(_actor(request, RECALL_START), **form.cleaned_data))
             if ok:
                 messages.warning(request, _("Recall %(code)s started; the investigators are being notified.") % {
                     "code": recall.code})

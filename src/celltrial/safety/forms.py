@@ -2,45 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from celltrial.core.forms import NoNulCharField, reason_field
+from celltrial.core.forms import LocalDateTimeField, NoNulCharField, ZonedForm, reason_field
 from celltrial.safety.ctcae import CLINICAL_TERMS, LAB_TERMS
 from celltrial.safety.models import ACTIONS, AESI, CAUSALITY, OUTCOMES, SERIOUSNESS, DltAdjudication
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A date and time typed in the site's zone (``datetime-local``), stored in UTC."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.zone: dt.tzinfo = dt.UTC
-
-    def to_python(self, value: Any) -> dt.datetime | None:
-        parsed = super().to_python(value)
-        if parsed is None:
-            return None
-        if timezone.is_aware(parsed):
-            parsed = timezone.make_naive(parsed, dt.UTC)
-        return parsed.replace(tzinfo=self.zone)
-
-
-class ZonedForm(forms.Form):
-    def __init__(self, *args: Any, zone: str = "Asia/Shanghai", **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        tz = zoneinfo.ZoneInfo(zone)
-        for field in self.fields.values():
-            if isinstance(field, LocalDateTimeField):
-                field.zone = tz
 
 
 def term_choices() -> list[tuple[str, Any]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +20,8 @@ from django.views.decorators.http import require_POST
 from celltrial.accounts import permissions
 from celltrial.accounts.decorators import requires
 from celltrial.accounts.signatures import signatures_for
-from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
-from celltrial.core.forms import show_errors
+from celltrial.core.errors import ValidationFailed
+from celltrial.core.forms import attempt
 from celltrial.participants import interface as participants
 from celltrial.safety import documents, figures, forms, services
 from celltrial.safety.models import AdverseEvent, Obligation, RsiVersion, SafetyNotice
@@ -69,18 +68,11 @@ def _actor(request: HttpRequest, permission: str, site_code: str = "") -> Any:
         raise PermissionDenied(permission) from exc
 
 
-def _attempt(form: Any, action: Callable[[], Any]) -> tuple[bool, Any]:
-    try:
-        return True, action()
-    except ValidationFailed as exc:
-        show_errors(form, exc)
-        return False, None
-    except ConflictError as exc:
-        form.add_error(None, str(exc))
-        return False, None
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
 
+
+def _attempt(form: Any, action: Any) -> tuple[bool, Any]:
+    # Safety pages show a stale save on the form itself (their records carry no side-by-side conflict view).
+    return attempt(form, action, conflict_on_form=True)
 
 def _zone(site: Any) -> str:
     return getattr(site, "timezone", "") or "Asia/Shanghai"

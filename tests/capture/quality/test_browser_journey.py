@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,14 +21,6 @@ def phone(browser):
     yield page
     context.close()
 
-
-def _login(page, base, username):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
 
 
 def _fits(page):
@@ -50,7 +42,7 @@ def test_monitor_raises_coordinator_answers_on_a_phone(live_server, audit_purge_
     make_user("crc1", "coordinator")
     base = live_server.url
 
-    _login(phone, base, "mon1")
+    login(phone, base, "mon1")
     phone.goto(f"{base}/quality/")
     assert "质疑" in phone.inner_text("h1")
     phone.click("#raise-query summary")
@@ -66,7 +58,7 @@ def test_monitor_raises_coordinator_answers_on_a_phone(live_server, audit_purge_
     screenshot(phone, "phone-zh-quality-query-raised")
     query_url = phone.url
 
-    _login(phone, base, "crc1")
+    login(phone, base, "crc1")
     phone.goto(f"{base}/quality/")
     assert child.screening_number in phone.inner_text("#query-list")
     _fits(phone)
@@ -79,7 +71,7 @@ def test_monitor_raises_coordinator_answers_on_a_phone(live_server, audit_purge_
     _fits(phone)
     screenshot(phone, "phone-zh-quality-query-answered")
 
-    _login(phone, base, "mon1")
+    login(phone, base, "mon1")
     phone.goto(query_url)
     phone.fill("#close-note", "与原始记录一致。")
     with phone.expect_navigation():
@@ -109,7 +101,7 @@ def test_quality_pages_fit_a_phone(live_server, audit_purge_on_teardown, phone, 
     for user, pages in (("mon2", [("/quality/", "queries"), (f"/quality/participants/{child.pk}/", "participant"),
                                   ("/quality/missing/", "missing")]),
                         ("dm2", [("/quality/locks/", "locks"), (f"/quality/participants/{child.pk}/", "participant-dm")])):
-        _login(phone, base, user)
+        login(phone, base, user)
         for path, name in pages:
             response = phone.goto(f"{base}{path}")
             assert response is not None and response.status == 200, path
