@@ -56,10 +56,32 @@ def screenshot():
 
 
 def login(page, base: str, username: str, password: str = PASSWORD) -> None:
-    """Sign in as ``username`` through the login page (a fresh session: earlier cookies are dropped)."""
+    """Sign in as ``username`` through the login page (a fresh session: earlier cookies are dropped).
+
+    The last page's requests finish first: a response still on its way (an icon, a script) would set
+    the previous person's session cookie again over the new one."""
+    if page.url.startswith("http"):
+        page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     with page.expect_navigation():
         page.click("#login-submit")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser journey fails, show what its page showed: the address and the visible text in the
+    report (CI keeps only the printed output), and a screenshot under var/screenshots/failed-<test>.png."""
+    report = yield
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and page is not None:
+        try:
+            text = page.inner_text("body", timeout=2000)
+            report.sections.append(("page at failure", f"{page.url}\n{text[:4000]}"))
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"failed-{item.name[:80]}.png"), full_page=True, timeout=5000)
+        except Exception as exc:  # a closed page must not hide the test's own failure
+            report.sections.append(("page at failure", f"(could not read the page: {exc})"))
+    return report
