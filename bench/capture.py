@@ -42,6 +42,7 @@ def scratch_database(url: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=300)
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the audited saves to FILE")
     args = parser.parse_args()
     os.environ["CELLTRIAL_DATA_DIR"] = tempfile.mkdtemp(prefix="celltrial-bench-capture-")
     if os.environ.get("DATABASE_URL"):
@@ -78,6 +79,12 @@ def main() -> int:
                                     "hr": str(80 + i % 20), "rr": "20", "sbp": "104", "dbp": "66", "vs_abnormal": "0"}))
 
     actor = {c.site.code: permissions.actor_for(coordinator, DATA_ENTER, c.site.code) for c in children}
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     for child, visit, values in rows:
         visit_row = next(v for v in visits if v.participant_id == child.pk and v.code == visit)
@@ -85,6 +92,9 @@ def main() -> int:
         capture.save_form(actor[child.site.code], child, visit=visit, form="vitals", values=values,
                           reason="re-measured")  # the demo entered some of these visits already
     audited = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
 
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_raw_form (id integer PRIMARY KEY, participant_id integer, visit text, "

@@ -154,7 +154,7 @@ def test_the_quality_gate_is_asked_before_and_told_after(enrolled, crc, monkeypa
     from celltrial.capture.quality import gate
 
     seen = []
-    monkeypatch.setattr(gate, "after_save", lambda actor, record, old, new: seen.append((record.form, dict(new))))
+    monkeypatch.setattr(gate, "after_save", lambda actor, record, old, new, **seen_by_save: seen.append((record.form, dict(new))))
     monkeypatch.setattr(gate, "entry_lock", lambda participant, visit, form: "Locked by the data manager."
                         if form == "vitals" else None)
     with pytest.raises(ValidationFailed) as refused:

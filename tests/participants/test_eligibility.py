@@ -250,3 +250,39 @@ def test_a_wrong_password_signs_nothing(team, eligible_child):
         services.sign_eligibility(h.actor(team["investigator"], ELIGIBILITY_SIGN, eligible_child.site), eligible_child,
                                   password="wrong-password-1")
     assert state.latest_decision(eligible_child) is None
+
+
+def test_a_save_at_a_visit_no_criterion_reads_leaves_the_decision_alone(team, eligible_child, monkeypatch):
+    """Only the visits the criteria (and the branching of their fields) read can change an evaluation, so the
+    capture room's save subscriber skips the re-evaluation elsewhere; at the screening visit it still runs."""
+    from celltrial.participants.apps import _refresh_eligibility
+
+    decision = _sign(team, eligible_child)
+    actor = h.actor(team["coordinator"], "participant.data.enter", eligible_child.site)
+    evaluations = []
+    real = state.evaluate
+    monkeypatch.setattr(state, "evaluate", lambda *a, **k: evaluations.append(a) or real(*a, **k))
+    _refresh_eligibility(actor, eligible_child, "BL", "vitals")
+    _refresh_eligibility(actor, eligible_child, "W24", "abc")
+    assert evaluations == []
+    _refresh_eligibility(actor, eligible_child, "SCR", "vitals")
+    assert len(evaluations) == 1
+    decision.refresh_from_db()
+    assert decision.stale_at is None
+
+
+def test_the_visits_eligibility_reads_follow_criteria_and_branching():
+    from types import SimpleNamespace as NS
+
+    from celltrial.study.protocol.loader import load_protocol
+    from celltrial.study.services import default_protocol_path
+
+    assert state.eligibility_visits(load_protocol(default_protocol_path())) == {"scr"}
+
+    fields = {"scr_form": [NS(name="a", branching="[d1][b] = '1'")], "d1_form": [NS(name="b", branching=None)],
+              "bl_form": [NS(name="w", branching="[x] > 1")], "w24_form": [NS(name="z", branching=None)]}
+    visits = [NS(code="SCR", forms=["scr_form"]), NS(code="D1", forms=["d1_form"]), NS(code="BL", forms=["bl_form"]),
+              NS(code="W24", forms=["w24_form"])]
+    p = NS(visits=visits, eligibility=[NS(expression="[bl][w] >= 17")], form=lambda n: NS(fields=fields[n]))
+    # SCR always; BL named by a criterion; D1 named by the branching of a screening field; W24 by nothing.
+    assert state.eligibility_visits(p) == {"scr", "bl", "d1"}

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections, transaction
 from django.utils.translation import gettext as _
 
 from celltrial.audit.models import Action
@@ -27,7 +27,7 @@ from celltrial.audit.trail import append_for
 from celltrial.core import hooks
 from celltrial.core.actor import Actor
 from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
-from celltrial.core.models import AuditedModel
+from celltrial.core.models import TRIAL_WIDE, AuditedModel
 from celltrial.core.personal import masks
 from celltrial.core.writes import service_scope
 
@@ -56,9 +56,9 @@ def _authorize(actor: Actor, permission: str, site_code: str) -> None:
         raise AccessDenied(permission, site_code or None)
 
 
-def _validate(instance: AuditedModel) -> None:
+def _validate(instance: AuditedModel, exclude: Sequence[str] = ()) -> None:
     try:
-        instance.full_clean()
+        instance.full_clean(exclude=list(exclude) or None)
     except ValidationError as exc:
         raise ValidationFailed({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from exc
 
@@ -84,6 +84,40 @@ def _diff(model: type[AuditedModel], before: dict[str, Any], after: dict[str, An
         else:
             diff[name] = [before.get(name), after[name]]
     return diff
+
+
+def _unchanged_lookups(model: type[AuditedModel], before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The fields an update leaves as they were whose check costs a query: foreign keys (does the row
+    exist?) and members of unique constraints (is the value taken?). They were checked when written.
+    A unique group the update touches keeps every member checked, with the rows they point to."""
+    groups: list[set[str]] = [set(group) for group in model._meta.unique_together]
+    groups += [set(getattr(c, "fields", ()) or ()) for c in model._meta.constraints]
+    groups += [{f.name} for f in model._meta.concrete_fields if f.unique and not f.primary_key]
+    attnames = {f.name: f.attname for f in model._meta.concrete_fields}
+    changed = {name for name, attname in attnames.items() if before.get(attname) != after.get(attname)}
+    protected = set().union(*(g for g in groups if g & changed))
+    costly = {f.name for f in model._meta.concrete_fields if f.is_relation} | set().union(*groups)
+    return sorted(name for name in costly - changed - protected
+                  if name in attnames and attnames[name] in before)
+
+
+def _site_relations(model: type[AuditedModel]) -> str:
+    """The relations ``site_path`` walks (``participant__site`` for ``participant__site__code``), or ""."""
+    path = getattr(model, "site_path", None)
+    if not path or path == TRIAL_WIDE:
+        return ""
+    relations: list[str] = []
+    current: Any = model
+    for part in path.split("__")[:-1]:
+        try:
+            field_ = current._meta.get_field(part)
+        except FieldDoesNotExist:  # a property, not a field: nothing to join
+            return ""
+        if not field_.is_relation or field_.many_to_many or field_.one_to_many:
+            return ""
+        relations.append(part)
+        current = field_.related_model
+    return "__".join(relations)
 
 
 def _raw(instance: AuditedModel) -> dict[str, Any]:
@@ -147,8 +181,19 @@ class Update(Generic[M]):
         before, raw_before = current.audited_values(), _raw(current)
         for name, value in changes.items():
             setattr(current, name, value)
-        _validate(current)
-        return _diff(self.model, before, current.audited_values(), raw_before, _raw(current)), current
+        raw_after = _raw(current)
+        _validate(current, exclude=_unchanged_lookups(self.model, raw_before, raw_after))
+        return _diff(self.model, before, current.audited_values(), raw_before, raw_after), current
+
+    def _locked(self, pk: Any) -> M:
+        """The row as it stands, locked for this transaction, with the relations its site is read through."""
+        rows = self.model.objects.all()
+        related = _site_relations(self.model)
+        if related:
+            rows = rows.select_related(related)
+        if related and connections[rows.db].features.has_select_for_update_of:
+            return rows.select_for_update(of=("self",)).get(pk=pk)
+        return rows.select_for_update().get(pk=pk)
 
     def preview(self, actor: Actor, instance: M, changes: Mapping[str, Any]) -> Preview:
         """The changes a save would make and the signatures it would void; writes nothing."""
@@ -162,7 +207,7 @@ class Update(Generic[M]):
         _only(self.name, self.fields, changes)
         reason = clean_reason(reason, required=True)
         with transaction.atomic(), service_scope():
-            current = self.model.objects.select_for_update().get(pk=instance.pk)
+            current = self._locked(instance.pk)
             _authorize(actor, self.permission, current.audit_site_code())
             if current.version != expected_version:
                 raise ConflictError(

@@ -41,9 +41,11 @@ def _append(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit entries are appended inside the transaction of the change they record")
     with service_scope():
-        StreamHead.objects.bulk_create([StreamHead(stream=stream, seq=0, entry_hash=GENESIS)],
-                                       ignore_conflicts=True)
-        head = StreamHead.objects.select_for_update().get(stream=stream)
+        head = StreamHead.objects.select_for_update().filter(stream=stream).first()
+        if head is None:  # the stream's first entry: create its head (two first writers: one insert wins)
+            StreamHead.objects.bulk_create([StreamHead(stream=stream, seq=0, entry_hash=GENESIS)],
+                                           ignore_conflicts=True)
+            head = StreamHead.objects.select_for_update().get(stream=stream)
         entry = AuditEntry(
             stream=stream,
             seq=head.seq + 1,

@@ -34,6 +34,7 @@ from celltrial.capture.permissions import FORM_ENTER, GUARDIAN_LINK
 from celltrial.capture.quality import gate
 from celltrial.core.actor import Actor
 from celltrial.core.errors import AccessDenied, InputError, ValidationFailed
+from celltrial.core.steady import steady_reads
 from celltrial.participants.interface import entry_refusal, subject_label
 from celltrial.study.interface import protocol_version_in_force, site_time_zones
 
@@ -79,11 +80,13 @@ def record(participant: Any, visit: str, form: str, repeat: int = 1) -> FormReco
     return FormRecord.objects.filter(participant=participant, visit=visit, form=form, repeat=repeat).first()
 
 
-def visit_values(participant: Any) -> dict[str, dict[str, Any]]:
-    """Every entered value of a participant by lower-case visit code (``[bl][abc_01]``); a repeating
-    form contributes its first instance."""
+def visit_values(participant: Any, rows: list[FormRecord] | None = None) -> dict[str, dict[str, Any]]:
+    """Every entered value of a participant (or of ``rows``, the participant's records already read) by
+    lower-case visit code (``[bl][abc_01]``); a repeating form contributes its first instance."""
+    if rows is None:
+        rows = list(FormRecord.objects.filter(participant=participant))
     found: dict[str, dict[str, Any]] = {}
-    for r in FormRecord.objects.filter(participant=participant).order_by("visit", "form", "-repeat"):
+    for r in sorted(rows, key=lambda r: (r.visit, r.form, -r.repeat)):
         found.setdefault(r.visit.lower(), {}).update(r.values)
     return found
 
@@ -110,12 +113,13 @@ def evaluate(participant: Any, visit: str, form: str, raw: Mapping[str, Any], *,
 
 
 def _clean(participant: Any, visit: str, form_def: Any, raw: Mapping[str, Any], existing: FormRecord | None, *,
-           complete: bool, survey: bool = False, repeat: int = 1) -> engine.Outcome:
-    events = visit_values(participant)
+           complete: bool, survey: bool = False, repeat: int = 1,
+           events: dict[str, dict[str, Any]] | None = None) -> engine.Outcome:
+    events = visit_values(participant) if events is None else events
     context = {k: v for k, v in events.get(visit.lower(), {}).items()
                if k not in {f.name for f in form_def.fields}}
-    return engine.clean(form_def, raw, today=site_today(participant.site.code),
-                        now=site_now(participant.site.code), context=context, events=events,
+    now = site_now(participant.site.code)
+    return engine.clean(form_def, raw, today=now.date(), now=now, context=context, events=events,
                         previous=existing.values if existing else None, complete=complete, survey=survey,
                         smart={"event-name": visit.lower(), "record-name": subject_label(participant),
                                "current-instance": repeat})
@@ -138,13 +142,15 @@ def _lang() -> str:
 # --- entering a form -------------------------------------------------------------------------------------
 
 
-def _refuse(participant: Any, visit: str) -> None:
-    if visit != participant_first_visit() and not participant_ref.enrolled(participant):
+def _refuse(participant: Any, visit: str, form: str = "", *, first_visit: str | None = None) -> None:
+    """Refuse entry at ``visit`` (and ``form``, when named): before enrolment, without consent, or held by
+    data quality (a freeze or lock at the form, visit, participant or database level)."""
+    if visit != (first_visit or participant_first_visit()) and not participant_ref.enrolled(participant):
         raise ValidationFailed({"visit": [_("Only the screening visit is entered before enrolment.")]})
     reason = entry_refusal(participant, visit)
     if reason:
         raise ValidationFailed(str(REFUSALS.get(reason, reason)))
-    locked = gate.entry_lock(participant, visit, "")
+    locked = gate.entry_lock(participant, visit, form)
     if locked:
         raise ValidationFailed(locked)
 
@@ -173,20 +179,29 @@ def save_form(actor: Actor, participant: Any, *, visit: str, form: str, values: 
 def _save(actor: Actor, participant: Any, *, visit: str, form: str, values: Mapping[str, Any],
           expected_version: int | None, reason: str, repeat: int, complete: bool | None,
           survey: bool = False, draft_reason: str = DRAFT_REASON) -> FormRecord:
+    # One reading of the protocol in force and the sites' time zones serves the whole save.
+    with steady_reads():
+        return _save_steadily(actor, participant, visit=visit, form=form, values=values,
+                              expected_version=expected_version, reason=reason, repeat=repeat, complete=complete,
+                              survey=survey, draft_reason=draft_reason)
+
+
+def _save_steadily(actor: Actor, participant: Any, *, visit: str, form: str, values: Mapping[str, Any],
+                   expected_version: int | None, reason: str, repeat: int, complete: bool | None,
+                   survey: bool, draft_reason: str) -> FormRecord:
     number, p = protocol()
     _visit, form_def = form_definition(p, visit, form)
     if not isinstance(repeat, int) or not 1 <= repeat <= (99 if form_def.repeating else 1):
         raise ValidationFailed({"repeat": [_("This form is entered once per visit.") if not form_def.repeating
                                            else _("A repeating form has instances 1 to 99.")]})
-    _refuse(participant, visit)
-    locked = gate.entry_lock(participant, visit, form)
-    if locked:
-        raise ValidationFailed(locked)
+    _refuse(participant, visit, form, first_visit=p.visits[0].code)
     lang = _lang()
     with transaction.atomic():
-        existing = record(participant, visit, form, repeat)
+        # The participant's records, read once: this form's record and the values of every visit.
+        rows = list(FormRecord.objects.filter(participant=participant))
+        existing = next((r for r in rows if (r.visit, r.form, r.repeat) == (visit, form, repeat)), None)
         outcome = _clean(participant, visit, form_def, values, existing, complete=complete is True, survey=survey,
-                         repeat=repeat)
+                         repeat=repeat, events=visit_values(participant, rows))
         problems = outcome.problems
         finishing = complete is True or (complete is None and not any(x.code == "required" for x in problems))
         if complete is None:
@@ -225,7 +240,8 @@ def _save(actor: Actor, participant: Any, *, visit: str, form: str, values: Mapp
             saved = _update(actor, existing, changes, reason=reason,
                             expected_version=existing.version if expected_version is None else expected_version
                             ).instance
-        gate.after_save(actor, saved, old, cleaned)
+        gate.after_save(actor, saved, old, cleaned, participant=participant,
+                        others=[r for r in rows if r.pk != saved.pk])
         from celltrial.capture.interface import saved_subscribers
 
         for subscriber in saved_subscribers():

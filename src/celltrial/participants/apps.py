@@ -23,6 +23,9 @@ class ParticipantsConfig(RoomConfig):
 
 
 def _refresh_eligibility(actor: object, participant: object, visit: str, form: str) -> None:
+    from celltrial.participants import state
     from celltrial.participants.services import refresh_staleness
 
+    if visit.lower() not in state.eligibility_visits(state.protocol()[1]):
+        return  # no criterion reads this visit's values
     refresh_staleness(actor, participant)  # type: ignore[arg-type]

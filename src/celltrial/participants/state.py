@@ -314,6 +314,47 @@ def eligibility_data(participant: Participant, p: Any, today: dt.date, data: Bun
     return rules.Data(visits, derived, current_visit="SCR")
 
 
+_ELIGIBILITY_VISITS: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def eligibility_visits(p: Any) -> frozenset[str]:
+    """The visits (lower-case codes) whose form values the eligibility criteria can read: the screening
+    visit, every visit a criterion names (``[bl][x]``), and the visits the branching of those visits'
+    fields names, to a fixed point. A save at any other visit cannot change an eligibility evaluation.
+    Computed once per protocol definition."""
+    from celltrial.study.protocol.expressions import ExpressionError, references
+
+    cached = _ELIGIBILITY_VISITS.get(id(p))
+    if cached is not None and cached[0] is p:
+        return cached[1]
+
+    def visits_named(source: str | None, current: str) -> set[str]:
+        if not source:
+            return set()
+        try:
+            return {(ref.event or current).lower() for ref in references(source)}
+        except ExpressionError:
+            return {v.code.lower() for v in p.visits}  # cannot tell: any visit may feed it
+
+    found = {"scr", p.visits[0].code.lower()}
+    for criterion in p.eligibility:
+        found |= visits_named(criterion.expression, "scr")
+    pending = list(found)
+    while pending:
+        code = pending.pop()
+        for visit in p.visits:
+            if visit.code.lower() != code:
+                continue
+            for name in visit.forms:
+                for f in p.form(name).fields:
+                    for named in visits_named(f.branching, code) - found:
+                        found.add(named)
+                        pending.append(named)
+    result = frozenset(found)
+    _ELIGIBILITY_VISITS[id(p)] = (p, result)
+    return result
+
+
 def criteria(p: Any) -> list[rules.Criterion]:
     return [rules.Criterion(c.id, c.kind, c.expression) for c in p.eligibility]
 

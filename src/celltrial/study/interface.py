@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from celltrial.core import steady
 from celltrial.study.models import ProtocolVersion, Site
-from celltrial.study.services import version_in_force, version_in_force_number
+from celltrial.study.services import latest_version_row, version_in_force, version_in_force_number
 
 __all__ = [
     "protocol_in_force", "protocol_version_in_force", "site", "site_numbers", "site_time_zones", "sites",
@@ -16,7 +17,7 @@ __all__ = [
 
 def site_time_zones() -> dict[str, str]:
     """Each site's IANA time zone, by site code (times are stored in UTC and shown site-local)."""
-    return dict(Site.objects.values_list("code", "timezone"))
+    return dict(steady.read("study.site_time_zones", lambda: dict(Site.objects.values_list("code", "timezone"))))
 
 
 def protocol_in_force() -> Any:
@@ -45,7 +46,7 @@ def protocol_version_in_force() -> tuple[int, Any] | None:
     One small query per call, so pages that read the protocol on every request do not re-validate the
     whole definition each time; None before any protocol is loaded.
     """
-    row = ProtocolVersion.objects.order_by("-number").values_list("number", "content_hash").first()
+    row = latest_version_row()
     if row is None:
         return None
     return row[0], _definition(row[0], row[1])

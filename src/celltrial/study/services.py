@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from celltrial.accounts import signatures
 from celltrial.accounts.models import Signature
 from celltrial.audit.operations import Create, Update
+from celltrial.core import steady
 from celltrial.core.actor import Actor
 from celltrial.core.errors import AccessDenied
 from celltrial.study.models import ProtocolVersion, Site
@@ -54,8 +55,15 @@ def version_in_force() -> ProtocolVersion | None:
     return ProtocolVersion.objects.order_by("-number").first()
 
 
+def latest_version_row() -> tuple[int, str] | None:
+    """``(number, content_hash)`` of the version in force, or None (read once inside ``steady_reads``)."""
+    return steady.read("study.protocol", lambda: ProtocolVersion.objects.order_by("-number").values_list(
+        "number", "content_hash").first())
+
+
 def version_in_force_number() -> int | None:
-    return ProtocolVersion.objects.order_by("-number").values_list("number", flat=True).first()
+    row = latest_version_row()
+    return row[0] if row is not None else None
 
 
 def load_protocol_file(actor: Actor, path: str | Path, *, reason: str = "") -> LoadResult:

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -24,16 +24,20 @@ def entry_lock(participant: Any, visit: str, form: str) -> str | None:
     return services.hold_message(hold) if hold is not None else None
 
 
-def after_save(actor: Any, record: Any, old_values: Mapping[str, Any], new_values: Mapping[str, Any]) -> None:
+def after_save(actor: Any, record: Any, old_values: Mapping[str, Any], new_values: Mapping[str, Any], *,
+               participant: Any | None = None, others: Iterable[Any] | None = None) -> None:
     """Run the protocol's edit checks touching this form, open or close their queries, and flag fields
-    changed after SDV. Called inside the save's transaction."""
+    changed after SDV. Called inside the save's transaction; ``participant`` and ``others`` (the
+    participant's other form records, as the save read them) spare reading them again."""
     from celltrial.capture.quality import records, services
 
     view = records.view(record)
     if dict(view.values) != dict(new_values):
         view = records.RecordView(view.pk, view.participant_pk, view.visit, view.form, view.repeat,
                                   dict(new_values), view.status, view.version)
-    services.run_checks_for_record(view, participant=getattr(record, "participant", None))
+    siblings = [records.view(r) for r in others] + [view] if others is not None else None
+    services.run_checks_for_record(view, participant=participant or getattr(record, "participant", None),
+                                   siblings=siblings)
     changed = services.changed_fields(old_values, new_values)
     if changed:
         services.flag_changed_since_sdv(actor, view, changed)

@@ -48,6 +48,7 @@ from celltrial.capture.quality.rules import checks as check_rules
 from celltrial.capture.quality.rules import locks as lock_rules
 from celltrial.capture.quality.rules import queries as query_rules
 from celltrial.capture.quality.rules.errors import QualityRefused
+from celltrial.core import steady
 from celltrial.core.actor import Actor
 from celltrial.core.errors import AccessDenied, ValidationFailed
 from celltrial.participants.interface import subject_label
@@ -130,9 +131,13 @@ def _protocol() -> Any | None:
 
 
 def holds_for(participant_pk: int) -> list[lock_rules.Hold]:
-    rows = Lock.objects.filter(active=True).filter(
-        participant_pk__isnull=True) | Lock.objects.filter(active=True, participant_pk=participant_pk)
-    return [lock_rules.Hold(r.level, r.kind, r.participant_pk, r.visit, r.form) for r in rows]
+    """The active freezes and locks that can hold this participant's data (read once in a steady block)."""
+    def read() -> list[lock_rules.Hold]:
+        rows = Lock.objects.filter(active=True).filter(
+            participant_pk__isnull=True) | Lock.objects.filter(active=True, participant_pk=participant_pk)
+        return [lock_rules.Hold(r.level, r.kind, r.participant_pk, r.visit, r.form) for r in rows]
+
+    return list(steady.read(f"quality.holds:{participant_pk}", read))
 
 
 def governing_hold(participant_pk: int, visit: str, form: str) -> lock_rules.Hold | None:
@@ -358,13 +363,20 @@ def _visit_values(views: Iterable[records.RecordView]) -> dict[str, dict[str, An
     return by_visit
 
 
+def _latest_system_queries(participant_pk: int, check_ids: set[str]) -> dict[tuple[str, str, str, int], Query]:
+    """The newest system query of each (check, visit, form, repeat) of a participant, in one read."""
+    latest: dict[tuple[str, str, str, int], Query] = {}
+    for q in Query.objects.filter(participant_pk=participant_pk, check_id__in=sorted(check_ids),
+                                  origin=QueryOrigin.SYSTEM).order_by("raised_at", "id"):
+        latest[(q.check_id, q.visit, q.form, q.repeat)] = q
+    return latest
+
+
 def _apply(outcome: check_rules.Outcome, check: Any, participant: Any, view: records.RecordView,
-           form_fields: list[str], run: CheckRun) -> None:
-    if lock_rules.stops(governing_hold(view.participant_pk, view.visit, view.form), "query"):
+           form_fields: list[str], run: CheckRun, *, holds: list[lock_rules.Hold],
+           existing: Query | None) -> None:
+    if lock_rules.stops(lock_rules.governing(holds, view.participant_pk, view.visit, view.form), "query"):
         return  # locked data raise no queries (a batch run after lock changes nothing)
-    existing = (Query.objects.filter(participant_pk=view.participant_pk, check_id=check.id, visit=view.visit,
-                                     form=view.form, repeat=view.repeat, origin=QueryOrigin.SYSTEM)
-                .order_by("-raised_at", "-id").first())
     if outcome.discrepant:
         if existing is None:
             _raise(SYSTEM, site=_site_of(participant), participant_pk=view.participant_pk,
@@ -421,11 +433,14 @@ def run_checks_for_record(record: Any, *, participant: Any | None = None,
         if check_rules.reads_visit(check, saved.visit, saved.values):
             targets.extend((check, v) for v in all_views
                            if v is not saved and check.applies_to(v.form, v.visit))
+    holds = holds_for(saved.participant_pk)
+    queries = _latest_system_queries(saved.participant_pk, {check.id for check, _view in targets})
     for check, view in targets:
         values = {**by_visit.get(view.visit.lower(), {}), **view.values}
         outcome = check_rules.evaluate(check, values, by_visit)
         run.evaluated += 1
-        _apply(outcome, check, participant, view, _form_fields(protocol, view.form), run)
+        _apply(outcome, check, participant, view, _form_fields(protocol, view.form), run, holds=holds,
+               existing=queries.get((check.id, view.visit, view.form, view.repeat)))
     return run
 
 
