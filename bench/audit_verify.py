@@ -25,16 +25,8 @@ import os
 import sys
 import tempfile
 import time
-from urllib.parse import urlparse, urlunparse
 
-
-def scratch_postgres(url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS celltrial_bench_verify")
-        conn.execute("CREATE DATABASE celltrial_bench_verify")
-    return urlunparse(urlparse(url)._replace(path="/celltrial_bench_verify"))
+import scratch
 
 
 def best(fn, repeat: int) -> float:
@@ -56,7 +48,7 @@ def main() -> int:
     data_dir = tempfile.mkdtemp(prefix="celltrial-bench-verify-")
     os.environ["CELLTRIAL_DATA_DIR"] = data_dir
     if url.startswith("postgres"):
-        os.environ["DATABASE_URL"] = scratch_postgres(url)
+        os.environ["DATABASE_URL"] = scratch.scratch_database(url, "celltrial_bench_verify")
     else:
         os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "celltrial.settings")

@@ -16,18 +16,8 @@ import os
 import sys
 import threading
 import time
-from urllib.parse import urlparse, urlunparse
 
-
-def scratch_database(url: str) -> str:
-    import psycopg
-
-    admin = url.replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS celltrial_bench")
-        conn.execute("CREATE DATABASE celltrial_bench")
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path="/celltrial_bench"))
+import scratch
 
 
 def main() -> int:
@@ -39,7 +29,7 @@ def main() -> int:
     if not url.startswith("postgres"):
         print("set DATABASE_URL to a PostgreSQL server: SQLite admits one writer at a time by design")
         return 2
-    os.environ["DATABASE_URL"] = scratch_database(url)
+    os.environ["DATABASE_URL"] = scratch.scratch_database(url, "celltrial_bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "celltrial.settings")
     import django
 

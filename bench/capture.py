@@ -23,20 +23,8 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def scratch_database(url: str) -> str:
-    import psycopg
-
-    admin = url.replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS celltrial_bench_capture")
-        conn.execute("CREATE DATABASE celltrial_bench_capture")
-    return urlunparse(urlparse(url)._replace(path="/celltrial_bench_capture"))
+import scratch
 
 
 def main() -> int:
@@ -46,30 +34,19 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["CELLTRIAL_DATA_DIR"] = tempfile.mkdtemp(prefix="celltrial-bench-capture-")
     if os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = scratch_database(os.environ["DATABASE_URL"])
+        os.environ["DATABASE_URL"] = scratch.scratch_database(os.environ["DATABASE_URL"], "celltrial_bench_capture")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "celltrial.settings")
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from celltrial.accounts import permissions
-    from celltrial.accounts.models import User
     from celltrial.capture import interface as capture
-    from celltrial.core.actor import Actor
-    from celltrial.demo import load_demo
-    from celltrial.participants.models import Participant
     from celltrial.participants.permissions import DATA_ENTER
-    from celltrial.study.services import load_default_protocol
 
-    call_command("migrate", verbosity=0)
-    load_default_protocol(Actor.system("bench"))
-    load_demo(out=lambda line: None)
-    coordinator = User.objects.get(username="coordinator")
-    children = list(Participant.objects.filter(dosed_on__isnull=False).order_by("dosed_on"))
-    visits = [v for child in children
-              for v in child.visits.filter(status="done").exclude(code__in=["SCR", "D3"]).order_by("order")]  # D3: phone
+    coordinator, visits = scratch.demo_trial()
+    children = list({v.participant_id: v.participant for v in visits}.values())
     slots = [(v.participant, v.code) for v in visits]
     rows = []
     for i in range(args.saves):

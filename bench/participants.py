@@ -28,20 +28,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+
+import scratch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.participants.helpers (fictitious identities and screening values)
-
-
-def scratch_database(url: str) -> str:
-    import psycopg
-
-    admin = url.replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS celltrial_bench_participants")
-        conn.execute("CREATE DATABASE celltrial_bench_participants")
-    return urlunparse(urlparse(url)._replace(path="/celltrial_bench_participants"))
 
 
 def p95(samples: list[float]) -> float:
@@ -160,11 +151,11 @@ def main() -> int:
     parser.add_argument("--participants", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args()
-    scratch = tempfile.mkdtemp(prefix="celltrial-bench-participants-")
-    os.environ["CELLTRIAL_DATA_DIR"] = scratch
+    data_dir = tempfile.mkdtemp(prefix="celltrial-bench-participants-")
+    os.environ["CELLTRIAL_DATA_DIR"] = data_dir
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
-        os.environ["DATABASE_URL"] = scratch_database(url)
+        os.environ["DATABASE_URL"] = scratch.scratch_database(url, "celltrial_bench_participants")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "celltrial.settings")
     import django
 

@@ -146,3 +146,25 @@ def test_logout_and_idle_logout_are_entries(users, client, settings):
     session.save()
     assert client.get(reverse("home")).status_code == 302
     assert AuditEntry.objects.filter(action="logout", object_id=str(user.pk), reason="idle timeout").count() == 1
+
+
+def test_a_token_records_its_last_use_to_the_minute(users):
+    """The token row is written when it was last used more than a minute ago, not on every request."""
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    token = services.issue_token(Actor.system("test"), users["coordinator"], "tablet")
+    assert services.user_for_token(token) == users["coordinator"]
+    row = ApiToken.objects.get(token_hash=ApiToken.digest(token))
+    first = row.last_used_at
+    assert first is not None
+    assert services.user_for_token(token) == users["coordinator"]
+    row.refresh_from_db()
+    assert row.last_used_at == first  # a second request within the minute: no write
+    later = timezone.now() + dt.timedelta(minutes=2)
+    with mock.patch("celltrial.accounts.services.timezone.now", return_value=later):
+        assert services.user_for_token(token) == users["coordinator"]
+    row.refresh_from_db()
+    assert row.last_used_at == later

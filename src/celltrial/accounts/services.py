@@ -222,6 +222,9 @@ def revoke_tokens(actor: Actor, user: User, *, reason: str) -> int:
     return len(tokens)
 
 
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
 def user_for_token(token: str) -> User | None:
     """The user of a usable token of an active, unlocked account; None otherwise."""
     if not token.startswith("ct_") or len(token) > 100:
@@ -229,6 +232,9 @@ def user_for_token(token: str) -> User | None:
     found = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.digest(token)).first()
     if found is None or not found.is_usable() or not found.user.is_active or found.user.is_locked():
         return None
-    # last_used_at is bookkeeping (excluded from the audited values), not an access change.
-    touch(found, last_used_at=timezone.now())
+    # last_used_at is bookkeeping (excluded from the audited values), not an access change; to the minute,
+    # so a device saving many forms does not write the token row on every request.
+    now = timezone.now()
+    if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_PRECISION:
+        touch(found, last_used_at=now)
     return found.user
