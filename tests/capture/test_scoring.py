@@ -122,3 +122,13 @@ def test_score_responder_command(enrolled, crc, capsys):
                                   "irritability_change": -8, "irritability_percent_change": -26.7, "cgi_i": 2,
                                   "reason": payload["visits"][0]["reason"]}]
     assert main(["score", "responder", "NOPE-00"]) == 2
+
+
+def test_the_change_from_baseline_is_counted_as_the_scale_counts():
+    """A whole-number scale (ABC items 0-3, Aman & Singh 1986) changes by whole numbers; CARS rates in half
+    points (Schopler et al. 1988), so its change keeps the half: no float residue either way."""
+    from celltrial.capture.outcomes import _difference
+
+    assert str(_difference(73, 131)) == "-58"
+    assert str(_difference("35", "42.5")) == "-7.5"
+    assert str(_difference(30.1, 30.0)) == "0.1"  # decimal, not 0.10000000000000142

@@ -11,6 +11,7 @@ convention for the baseline record (the last non-missing value before first dose
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from celltrial.capture.instruments.errors import NotEvaluableError
@@ -68,7 +69,7 @@ def _rows(participants: list[Any]) -> list[Row]:
             change = percent = None
             if baseline is not None and total is not None and visit != baseline[0] and days.get(visit, 0) > 0:
                 base = float(baseline[1]["total"])
-                change = float(total) - base
+                change = _difference(total, baseline[1]["total"])
                 try:
                     percent = round(pct_change(base, float(total)), 1)
                 except NotEvaluableError:
@@ -101,6 +102,13 @@ def _with_responders(rows: list[Row], days: dict[str, int]) -> list[Row]:
         out.append(r)
     return out
 
+
+
+def _difference(total: Any, base: Any) -> float:
+    """``total - base`` as the scale counts: exact in decimal, a whole number when both totals are (ABC
+    131 to 73: -58, not -58.0; CARS 42.5 to 35: -7.5)."""
+    difference = Decimal(str(total)) - Decimal(str(base))
+    return int(difference) if difference == difference.to_integral_value() else float(difference)
 
 def summaries(participants: list[Any]) -> list[Row]:
     """Every scored instrument of these participants, by participant, instrument and visit order."""
