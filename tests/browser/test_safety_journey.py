@@ -51,8 +51,7 @@ def journey(make_user, site, settings, tmp_path):
                              expected={"fever": 2, "infusion_related_reaction": 2})
     labs.load_reference_ranges(system, site_code=site.code, content=RANGES_FILE.read_bytes(), name=RANGES_FILE.name)
     collected = timezone.now() - dt.timedelta(days=1)
-    labs.enter_panel(system, child, visit="D7", collected_at=collected, age_years="9", sex="M",
-                     values={"ALT": ("245", "U/L")})
+    labs.enter_panel(system, child, visit="D7", collected_at=collected, values={"ALT": ("245", "U/L")})
     return child, collected.date()
 
 

@@ -12,9 +12,10 @@ SHIPPED_RANGES = "paediatric-illustrative-v1.yaml"
 
 
 def dosed_child(site: Any, *, sequence: int = 961, dosed_days_ago: int = 30, consent: bool = True,
-                dose: bool = True) -> Any:
-    """A child screened, consented (unless ``consent=False``), eligible, enrolled and (unless ``dose=False``)
-    dosed ``dosed_days_ago`` (the escalation room's sentinel rule spaces a cohort's first two doses 14 days)."""
+                dose: bool = True, dob: dt.date = dt.date(2016, 4, 4), sex: str = "1") -> Any:
+    """A child (born on ``dob``, sex ``sex`` in the identity vault: 1 male, 2 female) screened, consented
+    (unless ``consent=False``), eligible, enrolled and (unless ``dose=False``) dosed ``dosed_days_ago`` (the
+    escalation room's sentinel rule spaces a cohort's first two doses 14 days)."""
     from django.utils import timezone
 
     from celltrial.accounts.services import create_user
@@ -26,7 +27,7 @@ def dosed_child(site: Any, *, sequence: int = 961, dosed_days_ago: int = 30, con
     today = timezone.localdate()
     screened = today - dt.timedelta(days=dosed_days_ago + 10)
     child = services.screen_child(system, site_code=site.code, screened_on=screened,
-                                  identity=h.identity(dt.date(2016, 4, 4), sequence=sequence, name="测试儿童",
+                                  identity=h.identity(dob, sequence=sequence, name="测试儿童", sex=sex,
                                                       phone=f"139{sequence:08d}"))
     if not consent:
         return child
@@ -35,7 +36,10 @@ def dosed_child(site: Any, *, sequence: int = 961, dosed_days_ago: int = 30, con
     docs = h.add_documents(site, valid_from=screened - dt.timedelta(days=30), version=f"1.{sequence}")
     h.consent(investigator, child, docs, password=PASSWORD,
               obtained_at=timezone.now() - dt.timedelta(days=dosed_days_ago + 9))
-    for form, values in h.eligible_values().items():
+    screening = h.eligible_values()
+    if sex == "2":  # the demographics form as a girl's record reads (menarche asked of girls only)
+        screening["demographics"] = {"sex": "2", "ethnicity": "1", "menarche": "0"}
+    for form, values in screening.items():
         services.save_form(system, child, visit="SCR", form=form, values=values)
     services.sign_eligibility(h.actor(investigator, "participant.eligibility.sign", site), child, password=PASSWORD)
     day0 = today - dt.timedelta(days=dosed_days_ago)

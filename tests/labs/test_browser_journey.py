@@ -45,8 +45,9 @@ def test_coordinator_enters_a_grade_3_alt_on_a_phone(live_server, audit_purge_on
         page.click(f"a[href='/labs/participants/{child.pk}/enter/D7/']")
     _fits(page)
     page.fill("#id_collected_at", drawn.strftime("%Y-%m-%dT%H:%M"))
-    page.fill("#id_age_years", "8")
-    page.select_option("#id_sex", "M")
+    # Age and sex are not typed: the page shows them from the participant's record (born 2016-04-04, a boy).
+    assert not page.locator("#id_age_years").count() and not page.locator("#id_sex").count()
+    assert "Male" in page.inner_text("#age-sex")
     page.fill("#id_alt", "245")
     page.fill("#id_creat", "0.4")  # creatinine typed in mg/dL while the unit still says µmol/L: implausible
     with page.expect_navigation():

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def test_series_oldest_first_with_flag_grade_and_version(child, ranges, coordinator_actor):
     for visit, days_ago, alt in (("D7", 23, "245"), ("SCR", 40, "24"), ("D14", 14, "228")):
-        services.enter_panel(coordinator_actor, child, visit=visit, collected_at=draw(days_ago), age_years="8",
-                             sex="M", values={"ALT": (alt, "U/L"), "PLT": ("262", "×10⁹/L")})
+        services.enter_panel(coordinator_actor, child, visit=visit, collected_at=draw(days_ago),
+                             values={"ALT": (alt, "U/L"), "PLT": ("262", "×10⁹/L")})
     series = interface.lab_series(child, "alt")
     assert [p.visit for p in series] == ["SCR", "D7", "D14"]
     assert [p.grade for p in series] == [0, 3, 3] and [p.flag for p in series] == ["", "H", "H"]
@@ -29,10 +29,10 @@ def test_series_oldest_first_with_flag_grade_and_version(child, ranges, coordina
 def test_abnormal_labs_are_the_flagged_or_graded_ones(child, ranges, coordinator_actor, site):
     from tests.labs.records import dosed_child
 
-    services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23), age_years="8", sex="M",
+    services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23),
                          values={"ALT": ("245", "U/L"), "AST": ("30", "U/L"), "INR": ("1.5", "")})
     other = dosed_child(site, sequence=965, dose=False)
-    services.enter_panel(coordinator_actor, other, visit="D7", collected_at=draw(23), age_years="8", sex="M",
+    services.enter_panel(coordinator_actor, other, visit="D7", collected_at=draw(23),
                          values={"ALT": ("41", "U/L")})
     found = interface.abnormal_labs([child])
     assert [(p.analyte, p.grade, p.flag) for p in found] == [("ALT", 3, "H"), ("INR", None, "H")]

@@ -28,7 +28,7 @@ def test_a_coordinator_enters_a_grade_3_alt_and_sees_its_grade(client, lab_peopl
     client.force_login(lab_people["coordinator"])
     url = reverse("labs_enter", kwargs={"participant_id": child.pk, "visit": "D7"})
     assert client.get(url).status_code == 200
-    form = {"collected_at": _local(draw(23)), "age_years": "8", "sex": "M", "alt": "245", "alt_unit": "U/L",
+    form = {"collected_at": _local(draw(23)), "alt": "245", "alt_unit": "U/L",
             "creat": "40", "creat_unit": "mmol/L"}
     refused = client.post(url, form)
     page = refused.content.decode()
@@ -40,7 +40,7 @@ def test_a_coordinator_enters_a_grade_3_alt_and_sees_its_grade(client, lab_peopl
 
 
 def test_the_grid_speaks_chinese(client, lab_people, child, ranges, coordinator_actor):
-    services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40), age_years="8", sex="M",
+    services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40),
                          values={"HB": ("109", "g/L")})
     client.force_login(lab_people["monitor"])
     client.cookies["django_language"] = "zh-hans"
@@ -51,8 +51,8 @@ def test_the_grid_speaks_chinese(client, lab_people, child, ranges, coordinator_
 
 
 def test_a_stale_correction_shows_both_versions(client, lab_people, child, ranges, coordinator_actor):
-    result = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23), age_years="8",
-                                  sex="M", values={"ALT": ("24", "U/L")})[0]
+    result = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23),
+                                  values={"ALT": ("24", "U/L")})[0]
     services.correct_result(coordinator_actor, result, value="26", unit="U/L", expected_version=1, reason="retyped")
     client.force_login(lab_people["coordinator"])
     stale = client.post(reverse("labs_correct", kwargs={"result_id": result.pk}),
@@ -109,7 +109,7 @@ def test_api_panel_entry_results_and_refusals(client, lab_people, child, ranges)
     token = issue_token(Actor.system("test"), lab_people["coordinator"], name="t")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     url = f"/api/labs/participants/{child.pk}/panels"
-    body = {"visit": "D7", "collected_at": draw(23).isoformat(), "age_years": 8, "sex": "M",
+    body = {"visit": "D7", "collected_at": draw(23).isoformat(),
             "results": {"ALT": {"value": "245", "unit": "U/L"}, "CREAT": {"value": "40", "unit": "mmol/L"}}}
     refused = client.post(url, body, content_type="application/json", **auth)
     assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "creat"]
@@ -129,8 +129,8 @@ def test_api_panel_entry_results_and_refusals(client, lab_people, child, ranges)
 
 
 def test_the_correction_form_shows_the_value_as_typed(client, lab_people, child, ranges, coordinator_actor):
-    result = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23), age_years="8",
-                                  sex="M", values={"ALT": ("2.450E+2", "U/L")})[0]
+    result = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23),
+                                  values={"ALT": ("2.450E+2", "U/L")})[0]
     client.force_login(lab_people["coordinator"])
     page = client.get(reverse("labs_correct", kwargs={"result_id": result.pk})).content.decode()
     assert 'value="245"' in page and "E+2" not in page
@@ -143,7 +143,7 @@ def test_api_hides_other_sites_children(client, make_user, other_site, child):
     token = issue_token(Actor.system("test"), make_user("crc_api_other", "coordinator", at=other_site), name="t")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     assert client.get(f"/api/labs/participants/{child.pk}/results", **auth).status_code == 404
-    body = {"visit": "SCR", "collected_at": draw(40).isoformat(), "age_years": 8, "sex": "M",
+    body = {"visit": "SCR", "collected_at": draw(40).isoformat(),
             "results": {"ALT": {"value": "24", "unit": "U/L"}}}
     assert client.post(f"/api/labs/participants/{child.pk}/panels", body, content_type="application/json",
                        **auth).status_code == 404
@@ -154,22 +154,22 @@ def test_api_hides_other_sites_children(client, make_user, other_site, child):
 def test_bad_values_are_400_never_500(client, lab_people, child, ranges, value):
     client.force_login(lab_people["coordinator"])
     url = reverse("labs_enter", kwargs={"participant_id": child.pk, "visit": "D7"})
-    response = client.post(url, {"collected_at": _local(draw(23)), "age_years": "8", "sex": "M", "alt": value,
+    response = client.post(url, {"collected_at": _local(draw(23)), "alt": value,
                                  "alt_unit": "U/L"})
     assert response.status_code == 400 and not LabResult.objects.exists()
 
 
-def test_bad_age_sex_and_time_are_400(client, lab_people, child, ranges):
+def test_bad_time_and_unit_are_400(client, lab_people, child, ranges):
     client.force_login(lab_people["coordinator"])
     url = reverse("labs_enter", kwargs={"participant_id": child.pk, "visit": "D7"})
-    for bad in ({"age_years": "abc"}, {"sex": "X"}, {"collected_at": "2025-13-45T99:99"}, {"alt_unit": "furlongs"}):
-        data = {"collected_at": _local(draw(23)), "age_years": "8", "sex": "M", "alt": "24", "alt_unit": "U/L", **bad}
+    for bad in ({"collected_at": "2025-13-45T99:99"}, {"alt_unit": "furlongs"}):
+        data = {"collected_at": _local(draw(23)), "alt": "24", "alt_unit": "U/L", **bad}
         assert client.post(url, data).status_code == 400, bad
     assert client.get(reverse("labs_enter", kwargs={"participant_id": child.pk, "visit": "D3"})).status_code == 404
 
 
 def test_the_index_lists_abnormal_results_highest_grade_first(client, lab_people, child, ranges, coordinator_actor):
-    services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23), age_years="8", sex="M",
+    services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23),
                          values={"ALT": ("245", "U/L"), "AST": ("45", "U/L"), "BUN": ("1.0", "mmol/L"),
                                  "PLT": ("262", "10^9/L")})
     assert LabResult.objects.get(analyte="PLT").unit == "×10⁹/L"  # stored as the analyte spells it

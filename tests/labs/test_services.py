@@ -25,8 +25,8 @@ def _entries(obj) -> list:
 
 
 def test_a_panel_is_converted_flagged_graded_and_audited(child, ranges, coordinator_actor):
-    made = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40), age_years="8",
-                                sex="M", values={"ALT": ("24", "U/L"), "HB": ("10.9", "g/dL"),
+    made = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40),
+                                values={"ALT": ("24", "U/L"), "HB": ("10.9", "g/dL"),
                                                  "CREAT": ("0.4", "mg/dL"), "INR": ("1.02", "")})
     by = {r.analyte: r for r in made}
     assert by["HB"].si_value == Decimal("109.0") and by["HB"].si_unit == "g/L" and by["HB"].unit == "g/dL"
@@ -39,27 +39,18 @@ def test_a_panel_is_converted_flagged_graded_and_audited(child, ranges, coordina
 
 def test_one_refused_value_writes_nothing_and_names_the_field(child, ranges, coordinator_actor):
     with pytest.raises(ValidationFailed) as refused:
-        services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40), age_years="8", sex="M",
+        services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40),
                              values={"ALT": ("24", "U/L"), "CREAT": ("40", "mmol/L"), "HB": ("2500", "g/L")})
     assert "mg/dL" in " ".join(refused.value.errors["creat"])
     assert "plausible" in " ".join(refused.value.errors["hb"])
     assert not LabResult.objects.exists()
 
 
-def test_the_range_follows_age_and_sex(child, ranges, coordinator_actor):
-    boy = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40), age_years="13",
-                               sex="M", values={"HB": ("125", "g/L")})[0]
-    girl = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(39), age_years="13",
-                                sex="F", values={"HB": ("125", "g/L")})[0]
-    assert (boy.range_row.sex, boy.flag) == ("M", "L")   # 130–160 g/L for boys 12–17
-    assert (girl.range_row.sex, girl.flag) == ("F", "")  # 120–160 g/L for girls 12–17
-
-
 def test_a_post_dose_result_is_graded_against_the_pre_dose_baseline(child, ranges, coordinator_actor):
     # Creatinine increased, G3 ">3.0 x baseline": baseline 30, ULN 62 → 95 µmol/L is Grade 3 (ULN alone: Grade 2)
-    services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40), age_years="8", sex="M",
+    services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40),
                          values={"CREAT": ("30", "µmol/L"), "ALT": ("60", "U/L")})
-    later = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23), age_years="8", sex="M",
+    later = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23),
                                  values={"CREAT": ("95", "µmol/L"), "ALT": ("150", "U/L")})
     by = {r.analyte: r for r in later}
     assert by["CREAT"].baseline_si == Decimal(30) and by["CREAT"].grade == 3
@@ -68,8 +59,8 @@ def test_a_post_dose_result_is_graded_against_the_pre_dose_baseline(child, range
 
 
 def test_correcting_a_result_needs_a_reason_recomputes_and_refuses_a_stale_version(child, ranges, coordinator_actor):
-    result = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23), age_years="8",
-                                  sex="M", values={"ALT": ("24.5", "U/L")})[0]
+    result = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23),
+                                  values={"ALT": ("24.5", "U/L")})[0]
     with pytest.raises(ValidationFailed, match="reason"):
         services.correct_result(coordinator_actor, result, value="245", unit="U/L", expected_version=1, reason="")
     fixed = services.correct_result(coordinator_actor, result, value="245", unit="U/L", expected_version=1,
@@ -82,9 +73,9 @@ def test_correcting_a_result_needs_a_reason_recomputes_and_refuses_a_stale_versi
 
 
 def test_correcting_the_baseline_regrades_later_results(child, ranges, coordinator_actor):
-    base = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40), age_years="8", sex="M",
+    base = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40),
                                 values={"CREAT": ("30", "µmol/L")})[0]
-    later = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23), age_years="8", sex="M",
+    later = services.enter_panel(coordinator_actor, child, visit="D7", collected_at=draw(23),
                                  values={"CREAT": ("95", "µmol/L")})[0]
     assert later.grade == 3
     services.correct_result(coordinator_actor, base, value="40", unit="µmol/L", expected_version=base.version,
@@ -99,23 +90,20 @@ def test_entry_is_refused_without_consent(site, ranges, coordinator_actor):
 
     unconsented = dosed_child(site, sequence=963, consent=False)
     with pytest.raises(ValidationFailed) as refused:
-        services.enter_panel(coordinator_actor, unconsented, visit="SCR", collected_at=draw(1), age_years="8",
-                             sex="M", values={"ALT": ("24", "U/L")})
+        services.enter_panel(coordinator_actor, unconsented, visit="SCR", collected_at=draw(1),
+                             values={"ALT": ("24", "U/L")})
     assert "consent" in " ".join(refused.value.errors["visit"])
 
 
 def test_other_refusals(child, ranges, coordinator_actor):
     def enter(**kw):
-        args = {"visit": "SCR", "collected_at": draw(40), "age_years": "8", "sex": "M",
-                "values": {"ALT": ("24", "U/L")}, **kw}
+        args = {"visit": "SCR", "collected_at": draw(40), "values": {"ALT": ("24", "U/L")}, **kw}
         return services.enter_panel(coordinator_actor, child, **args)
 
     with pytest.raises(ValidationFailed, match="not drawn"):
         enter(visit="D3")
     with pytest.raises(ValidationFailed, match="future"):
         enter(collected_at=timezone.now() + dt.timedelta(days=1))
-    with pytest.raises(ValidationFailed, match="sex"):
-        enter(sex="")
     with pytest.raises(ValidationFailed, match="at least one"):
         enter(values={"ALT": ("", "U/L")})
     enter()
@@ -130,11 +118,10 @@ def test_a_coordinator_of_another_site_and_a_monitor_may_not_enter(child, ranges
     elsewhere = make_user("crc_other", "coordinator", at=other_site)
     actor = permissions.actor_for(elsewhere, LAB_ENTER, other_site.code)
     with pytest.raises(AccessDenied):
-        services.enter_panel(actor, child, visit="SCR", collected_at=draw(40), age_years="8", sex="M",
-                             values={"ALT": ("24", "U/L")})
+        services.enter_panel(actor, child, visit="SCR", collected_at=draw(40), values={"ALT": ("24", "U/L")})
     monitor = permissions.actor_for(lab_people["monitor"], LAB_VIEW, child.site.code)
     with pytest.raises(AccessDenied):
-        services.enter_panel(monitor, child, visit="SCR", collected_at=draw(40), age_years="8", sex="M",
+        services.enter_panel(monitor, child, visit="SCR", collected_at=draw(40),
                              values={"ALT": ("24", "U/L")})
 
 
@@ -157,12 +144,12 @@ def test_reference_range_versions(site):
 
 
 def test_a_new_range_version_leaves_earlier_results_on_their_row(child, ranges, coordinator_actor, site):
-    old = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40), age_years="8", sex="M",
+    old = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40),
                                values={"ALT": ("42", "U/L")})[0]
     text = "# lab: Demo hospital clinical laboratory\n# version: 2026.1\nanalyte,sex,age_from,age_to,low,high,unit\n" \
            "ALT,*,6,18,5,45,U/L\n"
     services.load_reference_ranges(Actor.system("t"), site_code=site.code, content=text, name="r.csv")
-    new = services.enter_panel(coordinator_actor, child, visit="D1", collected_at=draw(29), age_years="8", sex="M",
+    new = services.enter_panel(coordinator_actor, child, visit="D1", collected_at=draw(29),
                                values={"ALT": ("42", "U/L")})[0]
     old.refresh_from_db()
     assert (old.flag, old.range_row.high) == ("H", Decimal(40)) and (new.flag, new.range_row.high) == ("", Decimal(45))
@@ -190,11 +177,11 @@ def test_infusion_vitals_fever_graded_and_refusals(child, coordinator_actor):
 
 
 def test_precision_beyond_six_decimals(child, ranges, coordinator_actor):
-    made = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40), age_years="8", sex="M",
+    made = services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(40),
                                 values={"WBC": ("6800.123456", "/mm³")})[0]
     assert made.si_value == Decimal("6.800123") and made.value == Decimal("6800.123456")
     with pytest.raises(ValidationFailed, match="6 decimal places"):
-        services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(39), age_years="8", sex="M",
+        services.enter_panel(coordinator_actor, child, visit="SCR", collected_at=draw(39),
                              values={"ALT": ("24.1234567", "U/L")})
 
 

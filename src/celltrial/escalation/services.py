@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -99,11 +98,8 @@ def quorum(p: Any) -> int:
 
 def _enrolled_in_cohort(number: int) -> list[Any]:
     """Participants enrolled into cohort ``number`` who still hold a place: enrolled, or dosed (whatever
-    happened after). The ONE place this room reads the participants room's model directly: the agreed
-    participants.interface has no "enrolled but not dosed" listing yet (asked for in the report)."""
-    participant = apps.get_model("participants", "Participant")
-    rows = participant.objects.filter(cohort=number, subject_id__isnull=False).select_related("site")
-    return [r for r in rows if r.status == "enrolled" or r.dosed_on is not None]
+    happened after), with their sites: ``participants.interface.cohort_members``."""
+    return participants_if.cohort_members(number)
 
 
 def today() -> dt.date:

@@ -40,6 +40,9 @@ class ResultOut(Schema):
     unit: str
     si_value: str
     si_unit: str
+    age_years: str = Field(description="the child's age on the sampling date, in years (completed months ÷ 12), "
+                                       "from the participant's record")
+    sex: str = Field(description="M or F, from the participant's record")
     low: str | None
     high: str | None
     range_set: str
@@ -58,8 +61,6 @@ class ValueIn(Schema):
 class PanelIn(Schema):
     visit: Short
     collected_at: AwareDatetime
-    age_years: Decimal = Field(ge=0, le=30)
-    sex: Annotated[str, Field(pattern="^[MF]$")]
     results: dict[Annotated[str, bounded(10)], ValueIn] = Field(max_length=40)
     comment: Comment = ""
 
@@ -119,7 +120,7 @@ def _result_out(r: LabResult) -> dict[str, Any]:
     row = r.range_row
     return {"id": r.pk, "version": r.version, "visit": r.visit, "collected_at": r.collected_at, "panel": r.panel,
             "analyte": r.analyte, "value": _text(r.value), "unit": r.unit, "si_value": _text(r.si_value),
-            "si_unit": r.si_unit, "low": _text(row.low) if row else None, "high": _text(row.high) if row else None,
+            "si_unit": r.si_unit, "age_years": _text(r.age_years), "sex": r.sex, "low": _text(row.low) if row else None, "high": _text(row.high) if row else None,
             "range_set": f"{row.range_set.lab} v{row.range_set.set_version}" if row else "", "flag": r.flag,
             "grade": r.grade, "ctcae_term": r.ctcae_term, "ctcae_version": r.ctcae_version,
             "criterion": r.grade_criterion}
@@ -186,7 +187,7 @@ def enter_panel(request: HttpRequest, participant_id: Path[IntKey], body: PanelI
 
     def call() -> Any:
         made = services.enter_panel(permissions.actor_for(request.user, LAB_ENTER, site), subject, visit=body.visit,
-                                    collected_at=body.collected_at, age_years=body.age_years, sex=body.sex,
+                                    collected_at=body.collected_at,
                                     values={k: (v.value, v.unit) for k, v in body.results.items()},
                                     comment=body.comment)
         return [_result_out(r) for r in made]

@@ -7,8 +7,8 @@ later, then resolving on a repeat draw (the safety room adjudicates it: a Grade 
 Infusion-day vitals at every time point for each dosed child, with a Grade 1 fever (38.0–39.0 °C) at 2 h
 for the second child (the only one, when one child is dosed). A child who already has lab results is left as it is.
 
-The demo children's age and sex at sampling are the participants demo's own (8- and 11-year-old boys):
-the labs room cannot read the identity vault, and participants.interface does not offer them yet.
+The demo children's age at sampling and sex come from their participant records (the participants demo's
+8- and 11-year-old boys), through ``participants.interface.age_and_sex``, as for any entry.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ from django.utils import timezone
 from celltrial.core.actor import Actor
 
 RANGES_FILE = Path(__file__).parent / "data" / "paediatric-illustrative-v1.yaml"
-# The participants demo's dosed children, in dosing order: (sex, age in years).
-DEMO_CHILDREN = [("M", "8"), ("M", "11")]
-
 NORMAL: dict[str, tuple[str, str]] = {
     "WBC": ("6.8", "×10⁹/L"), "ANC": ("3.2", "×10⁹/L"), "ALC": ("2.4", "×10⁹/L"), "HB": ("128", "g/L"),
     "PLT": ("262", "×10⁹/L"), "ALT": ("24", "U/L"), "AST": ("30", "U/L"), "TBIL": ("7.5", "µmol/L"),
@@ -74,7 +71,6 @@ def load_labs_demo(out: Callable[[str], None] = print) -> None:
     dosed = [p for p in participants.dosed_participants() if p.site_id == site.pk]
     feverish = min(1, len(dosed) - 1)
     for i, child in enumerate(dosed):
-        sex, age = DEMO_CHILDREN[i] if i < len(DEMO_CHILDREN) else ("M", "9")
         zone = child.site.timezone
         day0 = child.dosed_on
         if not LabResult.objects.filter(participant=child).exists():
@@ -83,8 +79,7 @@ def load_labs_demo(out: Callable[[str], None] = print) -> None:
                 if when > now:
                     continue
                 values = {code: (changes.get(code, value), unit) for code, (value, unit) in NORMAL.items()}
-                services.enter_panel(system, child, visit=visit, collected_at=when, values=values, age_years=age,
-                                     sex=sex)
+                services.enter_panel(system, child, visit=visit, collected_at=when, values=values)
         if not InfusionVitals.objects.filter(participant=child).exists():
             start = _at(day0, 9, zone)
             if start > now:

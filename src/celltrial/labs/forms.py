@@ -16,21 +16,16 @@ from celltrial.core.forms import LocalDateTimeField, NoNulCharField, ZonedForm, 
 from celltrial.labs.models import TimePoint
 from celltrial.labs.rules import ANALYTES, analytes_of
 
-SEX_CHOICES = [("", "—"), ("M", _("Male")), ("F", _("Female"))]
-
 
 def _unit_choices(code: str) -> list[tuple[str, str]]:
     return [(u, u or "—") for u in ANALYTES[code].accepted_units]
 
 
 class PanelForm(ZonedForm):
-    """One draw: when, the child's age and sex (they choose the reference range), and a value and unit per
-    analyte; empty values are not entered."""
+    """One draw: when, and a value and unit per analyte; empty values are not entered. The child's age at
+    sampling and sex, which choose the reference range, come from the participant's record (not typed)."""
 
     collected_at = LocalDateTimeField(label=_("Sample collected at (local time)"))
-    age_years = forms.DecimalField(label=_("Age at sampling (years)"), min_value=0, max_value=30, decimal_places=2,
-                                   help_text=_("Chooses the age-specific reference range."))
-    sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES, help_text=_("Chooses the sex-specific range."))
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -9,19 +9,19 @@ and writing its audit entries in the same transaction.
   fever graded with CTCAE v5.0.
 
 Reads: :func:`participant`, :func:`visible_results`, :func:`range_set_in_force`, :func:`lab_visits`,
-:func:`grid`.
+:func:`grid`, :func:`age_at_sampling` (the child's age and sex from the participants room's record).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -97,14 +97,8 @@ def _require(actor: Actor, permission: str, site_code: str) -> None:
 
 
 def participant(pk: int) -> Any:
-    """The participant with this primary key, or None.
-
-    The ONE place the labs room reads the participants room's model: ``participants.interface`` offers no
-    lookup by primary key yet (asked for in the issue note), so this goes through ``apps.get_model`` — no
-    import of the participants room — and reads nothing but the row and its site.
-    """
-    model = apps.get_model("participants", "Participant")
-    return model.objects.select_related("site").filter(pk=pk).first()
+    """The participant with this primary key (with its site), or None: ``participants.interface.participant``."""
+    return participants.participant(pk)
 
 
 def participants_with_results(user: Any) -> list[Any]:
@@ -114,7 +108,7 @@ def participants_with_results(user: Any) -> list[Any]:
     found = [p for p in participants.dosed_participants()
              if permissions.ALL_SITES in sites or p.site.code in sites]
     seen = {p.pk for p in found}
-    found += [p for p in (participant(pk) for pk in sorted(ids - seen)) if p is not None]
+    found += participants.participants_by_pk(sorted(ids - seen))
     return found
 
 
@@ -274,27 +268,45 @@ def _graded(code: Analyte, si_value: Decimal, *, rows: list[tuple[RangeRow, Refe
             "ctcae_term": grade.term, "ctcae_version": grade.version, "grade_criterion": grade.criterion}
 
 
-def _age_sex(age_years: object, sex: str) -> tuple[Decimal, str]:
-    errors: dict[str, list[str]] = {}
-    age = Decimal(0)
-    try:
-        age = Decimal(str(age_years))
-        if not age.is_finite() or not Decimal(0) <= age <= Decimal(30):
-            raise ValueError
-    except (ArithmeticError, ValueError):
-        errors["age_years"] = [_("Give the child's age at sampling in years (0–30).")]
-    if sex not in ("M", "F"):
-        errors["sex"] = [_("Give the child's sex (M or F): it chooses the reference range.")]
-    if errors:
-        raise ValidationFailed(errors)
-    return age, sex
+def sampling_date(subject: Any, collected_at: dt.datetime) -> dt.date:
+    """The calendar date at the child's site of a collection time (a draw at 07:30 in Beijing is that day)."""
+    zone = getattr(subject.site, "timezone", "") or "Asia/Shanghai"
+    return timezone.localtime(collected_at, zoneinfo.ZoneInfo(zone)).date()
+
+
+# What the participant's record lacks (``participants.interface.AgeAndSex.missing``), in this room's words.
+MISSING = {
+    ("date_of_birth",): gettext_lazy("The participant's record has no date of birth: the reference range is "
+                                     "chosen by the child's age at sampling. Complete the identity record first."),
+    ("sex",): gettext_lazy("The participant's record has no sex: the reference range is chosen by the child's "
+                           "sex. Complete the identity record first."),
+    ("date_of_birth", "sex"): gettext_lazy("The participant's record has no date of birth and no sex: the "
+                                           "reference range is chosen by the child's age at sampling and sex. "
+                                           "Complete the identity record first."),
+}
+
+
+def age_at_sampling(subject: Any, collected_at: dt.datetime) -> tuple[Decimal, str]:
+    """The child's age in years on the sampling date and sex, from the participant's record
+    (``participants.interface.age_and_sex``): completed months ÷ 12, cut (never rounded up) to the two
+    decimals of ``LabResult.age_years``, so a child of 11 years 11 months is 11.91, never 12, and a range
+    boundary of two decimals is crossed on the day the protocol's age rule says. Refused, naming what is
+    missing, when the record has no date of birth or no sex."""
+    found = participants.age_and_sex(subject, sampling_date(subject, collected_at))
+    if found.missing:
+        raise ValidationFailed({"participant": [str(MISSING[found.missing])]})
+    if found.before_birth or found.total_months is None:
+        raise ValidationFailed({"collected_at": [_("This is before the child's date of birth in the participant's "
+                                                   "record: check the collection time.")]})
+    years = (Decimal(found.total_months) / Decimal(12)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return years, found.sex
 
 
 def enter_panel(actor: Actor, subject: Any, *, visit: str, collected_at: dt.datetime,
-                values: Mapping[str, tuple[object, str]], age_years: object, sex: str, comment: str = "",
-                reason: str = "") -> list[LabResult]:
+                values: Mapping[str, tuple[object, str]], comment: str = "", reason: str = "") -> list[LabResult]:
     """Enter the results of one draw (``values``: analyte code → (value, unit as entered)); every analyte is
-    converted to SI, flagged against the site's reference range in force for the child's age and sex, and
+    converted to SI, flagged against the site's reference range in force for the child's age on the sampling
+    date and sex (both from the participant's record, :func:`age_at_sampling`; stored with each result), and
     graded with CTCAE v5.0 — all in one transaction, or nothing when any value is refused."""
     site_code = subject.site.code
     _require(actor, LAB_ENTER, site_code)
@@ -304,7 +316,7 @@ def enter_panel(actor: Actor, subject: Any, *, visit: str, collected_at: dt.date
             "visit": visit, "visits": ", ".join(sorted(visits))}]})
     _refuse_entry(subject, visit)
     _aware(collected_at, "collected_at")
-    age, sex = _age_sex(age_years, sex)
+    age, sex = age_at_sampling(subject, collected_at)
     comment = _text(comment, "comment", 500)
     present = {k.upper(): v for k, v in values.items() if v and str(v[0]).strip() != ""}
     if not present:

@@ -90,9 +90,15 @@ def participant_labs(request: HttpRequest, participant_id: int) -> HttpResponse:
     })
 
 
-def _previous(subject: Any) -> dict[str, Any]:
-    last = LabResult.objects.filter(participant=subject).order_by("-collected_at").first()
-    return {} if last is None else {"age_years": last.age_years, "sex": last.sex}
+def _record_age_sex(subject: Any) -> dict[str, Any]:
+    """The child's age today and sex from the participant's record, shown read-only beside the form (the
+    service takes the age on the sampling date); or why the record cannot choose a range."""
+    found = participants.age_and_sex(subject, services.sampling_date(subject, timezone.now()))
+    if found.missing:
+        return {"missing": str(services.MISSING[found.missing])}
+    months = found.total_months % 12 if found.total_months is not None else 0
+    return {"missing": "", "years": found.years, "months": months,
+            "sex": {"M": _("Male"), "F": _("Female")}.get(found.sex, found.sex)}
 
 
 @requires(LAB_ENTER)
@@ -104,7 +110,7 @@ def enter(request: HttpRequest, participant_id: int, visit: str) -> HttpResponse
     if visit not in visits:
         raise Http404(_("Labs are not drawn at this visit."))
     form = forms.PanelForm(request.POST or None, zone=subject.site.timezone,
-                           initial={"collected_at": timezone.now(), **_previous(subject)})
+                           initial={"collected_at": timezone.now()})
     refusal = participants.entry_refusal(subject, visit)
     status = 200
     if request.method == "POST":
@@ -112,7 +118,7 @@ def enter(request: HttpRequest, participant_id: int, visit: str) -> HttpResponse
             data = form.cleaned_data
             ok, _made = attempt(form, lambda: services.enter_panel(
                 _actor(request, LAB_ENTER, site_code), subject, visit=visit, collected_at=data["collected_at"],
-                values=form.values(), age_years=data["age_years"], sex=data["sex"], comment=data.get("comment", "")))
+                values=form.values(), comment=data.get("comment", "")))
             if ok:
                 messages.success(request, _("Results entered, flagged and graded."))
                 return redirect("labs_participant", participant_id=subject.pk)
@@ -121,7 +127,7 @@ def enter(request: HttpRequest, participant_id: int, visit: str) -> HttpResponse
         "subject": subject, "label": participants.subject_label(subject), "visit": visits[visit], "form": form,
         "panels": [(PANELS[p], [r for r in form.rows() if r[0].panel == p]) for p in PANELS],
         "refusal": services.REFUSALS.get(refusal, refusal) if refusal else "",
-        "range_set": services.range_set_in_force(site_code),
+        "range_set": services.range_set_in_force(site_code), "record": _record_age_sex(subject),
     }, status=status)
 
 

@@ -1,4 +1,4 @@
-"""What the participants room offers other rooms (the capture, product and exports rooms).
+"""What the participants room offers other rooms (capture, data quality, product, labs, escalation, exports).
 
 - :func:`entry_refusal`: whether data entry for a participant at a visit is open, and if not why (a code
   from ``participants.messages.REFUSALS``): no valid consent, procedures paused by a dissent,
@@ -9,7 +9,13 @@
 - :func:`dosing`, :func:`dosed_participants`: Day 0, dose level and cohort of the dosed children;
 - :func:`allocation_subject`: for the product room's pharmacist, whether a subject may receive a unit at a
   site, with the dose level (cells/kg) and the weight on the protocol's weight-basis day, or why not;
-- :func:`record_dosing`: the product room's bedside administration records the dosing (Day 0) here.
+- :func:`record_dosing`: the product room's bedside administration records the dosing (Day 0) here;
+- :func:`age_and_sex`: the child's age on a date (completed years and total months, by the protocol's age
+  rule) and sex, from the participant's record, for age- and sex-specific reference ranges (the labs
+  room). The date of birth itself never leaves this room;
+- :func:`participant`, :func:`participants_by_pk`, :func:`participant_by_label`: look-ups (with the site)
+  by primary key or by subject ID / screening number; :func:`cohort_members`: who holds a place in a
+  cohort (the escalation room); :func:`visits`: the visit calendar rows of participants (data quality).
 
 Form values are read through one private helper, :func:`_form_values`: one call to
 ``capture.interface.form_values`` (the capture room owns the form records).
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +33,12 @@ from django.utils.translation import gettext as _
 
 from celltrial.participants import state
 from celltrial.participants.models import Withdrawal
+from celltrial.study.protocol.schema import Participants as ParticipantRules
 
-__all__ = ["AllocationSubject", "Dosing", "allocation_subject", "awaiting_dosing", "data_use_allowed", "dosed_participants", "dosing",
-           "entry_refusal", "record_dosing", "subject_label", "weight_basis_visits"]
+__all__ = ["AgeAndSex", "AllocationSubject", "CalendarVisit", "Dosing", "age_and_sex", "allocation_subject",
+           "awaiting_dosing", "cohort_members", "data_use_allowed", "dosed_participants", "dosing", "entry_refusal",
+           "participant", "participant_by_label", "participants_by_pk", "record_dosing", "subject_label", "visits",
+           "weight_basis_visits"]
 
 
 def entry_refusal(participant: Any, visit_code: str | None) -> str | None:
@@ -42,6 +52,151 @@ def data_use_allowed(participant: Any) -> bool:
 
 def subject_label(participant: Any) -> str:
     return str(participant.subject_id or participant.screening_number)
+
+
+# --- look-ups by key, cohort members and the visit calendar -------------------------------------------------------
+
+
+def participant(pk: Any) -> Any | None:
+    """The participant with this primary key (its site read with it), or None (also for a key that is not a
+    number). The caller scopes by site for display."""
+    from celltrial.participants.models import Participant
+
+    try:
+        number = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return Participant.objects.select_related("site").filter(pk=number).first()
+
+
+def participants_by_pk(pks: Iterable[Any]) -> list[Any]:
+    """The participants with these primary keys (with their sites), in the order the keys are given; a key
+    with no participant is skipped. One query."""
+    from celltrial.participants.models import Participant
+
+    keys = []
+    for pk in pks:
+        try:
+            keys.append(int(pk))
+        except (TypeError, ValueError):
+            continue
+    found = {p.pk: p for p in Participant.objects.select_related("site").filter(pk__in=keys)}
+    return [found[k] for k in dict.fromkeys(keys) if k in found]
+
+
+def participant_by_label(label: str) -> Any | None:
+    """The participant whose subject ID or screening number is ``label`` (with its site), or None."""
+    from django.db.models import Q
+
+    from celltrial.participants.models import Participant
+
+    text = (label or "").strip()[:40]
+    if not text:
+        return None
+    return Participant.objects.select_related("site").filter(Q(subject_id=text) | Q(screening_number=text)).first()
+
+
+def cohort_members(number: int) -> list[Any]:
+    """The participants enrolled into cohort ``number`` who still hold a place in it: enrolled, or dosed
+    (whatever happened after: a dosed child who withdrew still counts). With their sites."""
+    from celltrial.participants.models import Participant, Status
+
+    rows = Participant.objects.filter(cohort=number, subject_id__isnull=False).select_related("site")
+    return [r for r in rows if r.status == Status.ENROLLED or r.dosed_on is not None]
+
+
+@dataclass(frozen=True)
+class CalendarVisit:
+    """One visit of a participant's calendar (set at enrolment): its target date and window, the date it
+    took place and its status (``participants.models.VisitStatus``). Read-only."""
+
+    participant_id: int
+    participant: Any = field(compare=False, repr=False)
+    site: Any = field(compare=False, repr=False)
+    code: str = ""
+    order: int = 0
+    day: int = 0
+    target_date: dt.date | None = None
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
+    actual_date: dt.date | None = None
+    status: str = ""
+
+
+def visits(participants: Iterable[Any]) -> list[CalendarVisit]:
+    """The visit calendar rows of these participants, by participant then schedule order. One query."""
+    from celltrial.participants.models import Visit
+
+    rows = Visit.objects.filter(participant__in=list(participants)).select_related("participant", "site")
+    return [CalendarVisit(v.participant_id, v.participant, v.site, v.code, v.order, v.day, v.target_date, v.earliest,
+                          v.latest, v.actual_date, v.status)
+            for v in rows.order_by("participant_id", "order")]
+
+
+# --- age and sex for age- and sex-specific reference ranges -----------------------------------------------------
+
+# The vault keeps the data dictionary's sex codes (ISO/IEC 5218: 1 male, 2 female); other rooms get the CDISC
+# SDTM SEX codelist letters.
+_SEX_LETTERS = {"1": "M", "2": "F"}
+
+
+@dataclass(frozen=True)
+class AgeAndSex:
+    """A child's age on ``on`` and sex, from the participant's own record (the identity vault).
+
+    ``years`` are completed years and ``total_months`` completed months since birth, by the protocol's age
+    rule (``participants.rules.age.calendar_age``: calendar anniversaries, a 29 February birthday on the day
+    ``participants.leap_day_birthday`` names). ``sex`` is "M" or "F" (CDISC SDTM SEX letters for the vault's
+    1/2). ``missing`` names what the record lacks ("date_of_birth", "sex"); ``before_birth`` is True when
+    ``on`` is before the date of birth. The date of birth itself is never handed out.
+    """
+
+    on: dt.date
+    years: int | None = None
+    total_months: int | None = None
+    sex: str = ""
+    missing: tuple[str, ...] = ()
+    before_birth: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return self.years is not None and bool(self.sex)
+
+
+def age_and_sex(participant: Any, on: dt.date) -> AgeAndSex:
+    """The age on ``on`` (completed years and total months) and the sex of ``participant``, read from the
+    identity vault: only its date of birth and sex are decrypted, and only the age leaves this function."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from celltrial.participants import vault
+    from celltrial.participants.models import Identity, Participant
+    from celltrial.study.interface import protocol_version_in_force
+
+    identity_id: int | None = getattr(participant, "identity_id", None)
+    if identity_id is None:
+        identity_id = Participant.objects.filter(pk=participant.pk).values_list("identity_id", flat=True).first()
+    if identity_id is None:
+        return AgeAndSex(on=on, missing=("date_of_birth", "sex"))
+    # The raw tokens (a Cast to text skips the field's decryption), so the name, ID number and guardians'
+    # details of the row are never decrypted here.
+    tokens = Identity.objects.filter(pk=identity_id).annotate(
+        dob_token=Cast("date_of_birth", output_field=TextField()),
+        sex_token=Cast("sex", output_field=TextField())).values_list("dob_token", "sex_token").first()
+    dob_token, sex_token = tokens or ("", "")
+    dob: dt.date | None = None
+    if dob_token:
+        try:
+            dob = dt.date.fromisoformat(vault.decrypt_text(dob_token))
+        except ValueError:
+            dob = None
+    sex = _SEX_LETTERS.get(str(vault.decrypt_text(sex_token)).strip(), "") if sex_token else ""
+    missing = tuple(name for name, absent in (("date_of_birth", dob is None), ("sex", not sex)) if absent)
+    found = protocol_version_in_force()
+    rules_ = state.participant_rules(found[1]) if found else ParticipantRules()
+    age = state.age_on(dob, on, rules_)
+    return AgeAndSex(on=on, years=age.years if age else None, total_months=age.total_months if age else None,
+                     sex=sex, missing=missing, before_birth=dob is not None and on < dob)
 
 
 # --- dosing -----------------------------------------------------------------------------------------------------

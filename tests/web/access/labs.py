@@ -54,7 +54,7 @@ def records(site: Any, built: dict[str, Any]) -> dict[str, Any]:
     child = dosed_child(site, sequence=981, dose=False)
     now = timezone.now()
     result = services.enter_panel(system, child, visit="SCR", collected_at=now - dt.timedelta(hours=2),
-                                  age_years="9", sex="M", values={"ALT": ("24", "U/L")})[0]
+                                  values={"ALT": ("24", "U/L")})[0]
     start = now - dt.timedelta(hours=5)
     vitals = services.record_infusion_vitals(system, child, time_point="pre", infusion_started_at=start,
                                              measured_at=start - dt.timedelta(minutes=10), values={

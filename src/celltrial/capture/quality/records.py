@@ -84,34 +84,26 @@ def fingerprint(participant_pk: int) -> list[list[Any]]:
 
 
 # --- participants and their visits --------------------------------------------------------------------
-# participants.interface offers no look-up by primary key and no visit calendar yet; until it does
-# (asked for in the issue note), these two read them through the app registry, never by import, and
-# only here, so the change is one place.
+# Read through participants.interface (look-ups by key or label, the visit calendar), only here, so the
+# rest of the app names neither the participants room's models nor its interface's functions.
 
 
 def participant(pk: Any) -> Any | None:
     """The participant with this primary key (with its site), or None."""
-    try:
-        number = int(pk)
-    except (TypeError, ValueError):
-        return None
-    model_ = apps.get_model("participants", "Participant")
-    return model_.objects.select_related("site").filter(pk=number).first()
+    from celltrial.participants.interface import participant as by_pk
+
+    return by_pk(pk)
 
 
 def participant_by_label(label: str) -> Any | None:
     """The participant with this subject ID or screening number, or None."""
-    from django.db.models import Q
+    from celltrial.participants.interface import participant_by_label as by_label
 
-    model_ = apps.get_model("participants", "Participant")
-    text = (label or "").strip()[:40]
-    if not text:
-        return None
-    return model_.objects.select_related("site").filter(Q(subject_id=text) | Q(screening_number=text)).first()
+    return by_label(label)
 
 
 def visits_of(participants: Iterable[Any]) -> list[Any]:
-    """The visit calendar rows of these participants (code, status, latest, actual_date)."""
-    model_ = apps.get_model("participants", "Visit")
-    return list(model_.objects.filter(participant__in=list(participants)).select_related("participant", "site")
-                .order_by("participant_id", "order"))
+    """The visit calendar rows of these participants (participant, site, code, status, latest, actual_date)."""
+    from celltrial.participants.interface import visits
+
+    return visits(participants)
