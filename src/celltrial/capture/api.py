@@ -1,5 +1,6 @@
 """The capture room's REST API: the data dictionary's forms (metadata), a participant's form records and
-scored instruments, and form saves with the same validation, reason and conflict rules as the pages."""
+scored instruments, the stored file of a file or signature field, and form saves with the same validation,
+reason and conflict rules as the pages."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pydantic import Field
 
 from celltrial.accounts import permissions
 from celltrial.accounts.api_auth import Requires
-from celltrial.capture import outcomes, participant_ref, services
+from celltrial.capture import downloads, outcomes, participant_ref, services
 from celltrial.capture.models import FormRecord
 from celltrial.capture.permissions import CAPTURE_VIEW, FORM_ENTER, GUARDIAN_LINK
 from celltrial.core.errors import AccessDenied, ConflictError, InputError, ValidationFailed
@@ -23,6 +24,11 @@ router = Router(tags=["capture"])
 IntKey = Annotated[int, Field(ge=1, le=2**31 - 1)]
 VisitCode = Annotated[str, bounded(40), NoControlCharacters]
 FormName = Annotated[str, bounded(100), NoControlCharacters]
+FieldName = Annotated[str, bounded(100), NoControlCharacters]
+RepeatNumber = Annotated[int, Field(ge=1, le=99)]
+# What a stored file is served as: the type sniffed from its bytes at upload and again when read.
+_FILE_CONTENT = {t: {"schema": {"type": "string", "format": "binary"}}
+                 for t in ("application/pdf", "image/png", "image/jpeg", "application/octet-stream")}
 
 
 class ChoiceOut(Schema):
@@ -210,3 +216,25 @@ def guardian_link(request: HttpRequest, participant_id: Path[IntKey], visit: Pat
     return _run(call)
 
 
+@router.get("/participants/{participant_id}/forms/{visit}/{form}/files/{file_field}",
+            response={401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+            auth=Requires(CAPTURE_VIEW), summary="The stored file or signature of one field of a form record",
+            description="The bytes as stored, after checking them against the SHA-256 recorded at upload (a "
+                        "mismatch or a missing file is refused with 409, never served). The content type is "
+                        "the one sniffed from the bytes, never the uploader's claim; `Repr-Digest` carries the "
+                        "SHA-256. Every read is recorded in the form record's audit trail. 404 when the form "
+                        "has no such file or signature field, or nothing is stored in it.",
+            openapi_extra={"responses": {200: {
+                "description": "The file (`Content-Disposition: attachment`; a signature PNG `inline`)",
+                "content": _FILE_CONTENT}}})
+def stored_file(request: HttpRequest, participant_id: Path[IntKey], visit: Path[VisitCode], form: Path[FormName],
+                file_field: Path[FieldName], repeat: RepeatNumber = 1) -> Any:
+    child = _participant(request, participant_id)
+    actor = _actor(request, CAPTURE_VIEW, child.site.code)
+    try:
+        found = downloads.read_file(actor, child, visit=visit, form=form, repeat=repeat, field=file_field)
+    except downloads.FileMissing:
+        raise Http404("file") from None
+    except downloads.StorageFault as exc:
+        return JsonResponse({"detail": str(exc)}, status=409, json_dumps_params={"ensure_ascii": False})
+    return downloads.file_response(found)

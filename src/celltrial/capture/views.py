@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from celltrial.accounts import permissions
 from celltrial.accounts.decorators import requires
-from celltrial.capture import outcomes, pages, participant_ref, services
+from celltrial.capture import downloads, outcomes, pages, participant_ref, services
 from celltrial.capture.engine.values import Outcome
 from celltrial.capture.models import FormRecord, FormStatus, GuardianLink
 from celltrial.capture.permissions import CAPTURE_VIEW, FORM_ENTER, GUARDIAN_LINK
@@ -163,6 +163,8 @@ def _form_page(request: HttpRequest, child: Any, visit: str, form: str, repeat: 
         "refusal": entry_refusal(child, visit), "conflict": conflict,
         "version": existing.version if existing else 0,
         "scores": existing.scores if existing else {},
+        # The stored files of the saved record can be opened from the page (the guardian's page has none).
+        "file_links": existing is not None,
     }, status=status)
 
 
@@ -243,6 +245,28 @@ def _evaluation(child: Any, visit: str, form: str, repeat: int, post: Any, *, su
     computed = {f.name: outcome.values.get(f.name, "") for f in form_def.fields
                 if f.type == "calc" or outcome.tags[f.name].calctext is not None}
     return JsonResponse({"hidden": sorted(outcome.hidden), "values": computed})
+
+
+# --- stored files -------------------------------------------------------------------------------------------
+
+
+@requires(CAPTURE_VIEW)
+@require_GET
+def stored_file(request: HttpRequest, pk: int, visit: str, form: str, repeat: int, field: str) -> HttpResponse:
+    """The stored bytes of one file or signature field of one form record (checked against their SHA-256;
+    the read is audited). Another site's participant is not found, as on every capture page."""
+    child = participant_ref.get_visible(request.user, CAPTURE_VIEW, pk)
+    actor = _actor(request, CAPTURE_VIEW, child.site.code)
+    try:
+        found = downloads.read_file(actor, child, visit=visit, form=form, repeat=repeat, field=field)
+    except downloads.FileMissing:
+        raise Http404(field) from None
+    except downloads.StorageFault as exc:
+        return render(request, "capture/file_refused.html", {
+            "participant": child, "label": subject_label(child), "message": str(exc),
+            "back": reverse("capture_form", kwargs={"pk": child.pk, "visit": visit, "form": form, "repeat": repeat})},
+            status=409)
+    return downloads.file_response(found)
 
 
 # --- guardian links ------------------------------------------------------------------------------------------
