@@ -36,6 +36,7 @@ def _role(code: str) -> str:
 
 def packet_pdf(packet: Any, *, language: str = "en") -> bytes:
     from celltrial.accounts import signatures as esign
+    from celltrial.escalation.messages import packet_reason
     from celltrial.escalation.models import Decision
     from celltrial.escalation.services import CHOICE_LABELS, scenario_name
     from celltrial.escalation.templatetags.escalation_tags import code_label
@@ -74,7 +75,7 @@ def packet_pdf(packet: Any, *, language: str = "en") -> bytes:
         rec = data["recommendation"]
         para(_("Recommendation"), h2)
         para(f"{rec['design']}: {_(CHOICE_LABELS.get(rec['choice'] or '', rec['action']))} "
-             f"{rec['dose_level']} — {rec['reason']}")
+             f"{rec['dose_level']} — {packet_reason(packet.snapshot)}")
         para(_("Outcomes the design read") + f": {rec['outcomes'] or '—'}")
         para(_("Doses"), h2)
         table([_("Dose level"), _("Participants"), _("DLTs"), _("Pending")],

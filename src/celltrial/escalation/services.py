@@ -30,6 +30,7 @@ from celltrial.core.actor import Actor
 from celltrial.core.canonical import content_hash, jsonable
 from celltrial.core.errors import AccessDenied, ValidationFailed
 from celltrial.escalation.designs import Design
+from celltrial.escalation.messages import message_json
 from celltrial.escalation.models import Cohort, Decision, Packet
 from celltrial.escalation.permissions import DECISION_SIGN, PACKET_FREEZE
 from celltrial.escalation.protocol_design import design_for
@@ -516,6 +517,11 @@ def freeze_packet(actor: Actor, *, kind: str, on: dt.date | None = None) -> Pack
         snapshot = {"meta": {"as_of": on.isoformat(), "frozen_at": timezone.now().isoformat(),
                              "protocol_version": number, "frozen_by": actor.username},
                     "data": data, "data_hash": data_hash(data)}
+        # The reason's message id and parameters, so the packet reads in Chinese too; beside the data, not in
+        # it, so that the data hash (and "changed since") of packets frozen before it is unchanged.
+        reason = message_json(data["recommendation"]["reason"])
+        if reason is not None:
+            snapshot["reason_message"] = reason
         return _freeze(actor, cohort=cohort, kind=kind, snapshot=snapshot, snapshot_hash=content_hash(snapshot),
                        frozen_at=timezone.now(), frozen_by=actor.user,
                        reason=gettext_noop("SRC packet frozen"))

@@ -19,6 +19,7 @@ from celltrial.accounts.decorators import requires
 from celltrial.core.errors import AccessDenied, ValidationFailed
 from celltrial.core.forms import show_errors
 from celltrial.escalation import documents, figures, forms, services
+from celltrial.escalation.messages import packet_reason
 from celltrial.escalation.models import Decision, Packet
 from celltrial.escalation.permissions import DECISION_SIGN, ESCALATION_VIEW, PACKET_FREEZE
 
@@ -104,6 +105,7 @@ def _packet_page(request: HttpRequest, packet: Packet, *, decision_form: Any = N
     data = packet.snapshot["data"]
     return render(request, "escalation/packet.html", {
         "packet": packet, "data": data, "meta": packet.snapshot["meta"], "changed": services.changed_since(packet),
+        "reason": packet_reason(packet.snapshot),
         "decision": decision, "signatures": signatures, "can_sign": _has(request, DECISION_SIGN),
         "decision_form": decision_form or forms.DecisionForm(choices=labelled, initial={
             "choice": data["recommendation"].get("choice") if packet.kind == Packet.COHORT else "proceed"}),

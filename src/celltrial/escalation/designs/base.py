@@ -26,6 +26,7 @@ import numpy as np
 from .engine import TrialRules, cohort_plan
 from .exact import TerminalStates, exact_oc
 from .isotonic import NONE
+from .messages import Msg, word
 from .oc import OperatingCharacteristics
 from .outcomes import Cohort, counts, parse_outcomes
 from .simulate import TrialPath, simulate_oc, simulate_trial
@@ -154,31 +155,35 @@ class Design:
         adm = self.admissible(n, y)
         nl, yl, al = [int(v) for v in n], [int(v) for v in y], [bool(v) for v in adm]
         if not cohorts:
-            return Recommendation(self.start_dose, True, "start", "no patients yet: start dose", nl, yl, al)
+            return Recommendation(self.start_dose, True, "start", Msg("no patients yet: start dose"), nl, yl, al)
         last = cohorts[-1]
         total = int(n.sum())
         if self.max_n is not None and total >= self.max_n:
             sel = self.select(cohorts)
             return Recommendation(sel.dose, False, "stop",
-                                  f"maximum sample size {self.max_n} reached; {sel.reason}", nl, yl, al)
+                                  Msg("maximum sample size %(max_n)s reached; %(why)s", max_n=self.max_n,
+                                      why=sel.reason), nl, yl, al)
         if last.n < self.cohort_size:
             return Recommendation(last.dose, True, "complete-cohort",
-                                  f"cohort at dose {last.dose} has {last.n} of {self.cohort_size} patients",
+                                  Msg("cohort at dose %(dose)s has %(n)s of %(size)s patients", dose=last.dose, n=last.n,
+                                      size=self.cohort_size),
                                   nl, yl, al)
         rules = self.rules_for(int(n.max()))
         d = last.dose - 1
         nxt, stop_sel, stop_none = rules.transition(
             np.array([d]), n[None, :].copy(), y[None, :].copy(), np.array([last.dlts]), last.n)
         if stop_none[0]:
-            return Recommendation(None, False, "stop", "stop for safety: the lowest dose is too toxic; no MTD",
+            return Recommendation(None, False, "stop", Msg("stop for safety: the lowest dose is too toxic; no MTD"),
                                   nl, yl, al)
         if stop_sel[0]:
             sel = self.select(cohorts)
-            return Recommendation(sel.dose, False, "stop", f"stopping rule met; {sel.reason}", nl, yl, al)
+            return Recommendation(sel.dose, False, "stop", Msg("stopping rule met; %(why)s", why=sel.reason),
+                                  nl, yl, al)
         nd = int(nxt[0])
-        word = self._decision_word(n, y, d, nd)
-        return Recommendation(nd + 1, True, word,
-                              f"{int(y[d])} DLT(s) in {int(n[d])} patients at dose {d + 1}: {word}", nl, yl, al)
+        action = self._decision_word(n, y, d, nd)
+        return Recommendation(nd + 1, True, action,
+                              Msg("%(dlts)s DLT(s) in %(n)s patients at dose %(dose)s: %(decision)s", dlts=int(y[d]),
+                                  n=int(n[d]), dose=d + 1, decision=word(action)), nl, yl, al)
 
     def terminal_states(self) -> TerminalStates:
         """The scenario-free precompute (cached per design)."""

@@ -29,6 +29,7 @@ from scipy.stats import norm
 from .base import Design, MTDSelection, mtd_or_none
 from .engine import TrialRules, unique_rows
 from .isotonic import NONE
+from .messages import Msg
 from .outcomes import Cohort, counts, parse_outcomes
 
 R_INTEGRATE_TOL = np.finfo(float).eps ** 0.25  # R integrate()'s default rel.tol (= abs.tol)
@@ -312,11 +313,12 @@ class CRM(Design):
                  "estimate": float(ptox[j]), "lower": float(lo[j]), "upper": float(hi[j])}
                 for j in range(self.n_doses)]
         if mtd == NONE:
-            reason = "no MTD: the lowest dose is too toxic"
+            reason = Msg("no MTD: the lowest dose is too toxic")
         else:
-            reason = (f"MTD = dose {mtd + 1}: model DLT estimate {ptox[mtd]:.3f} (90% interval "
-                      f"{lo[mtd]:.3f}-{hi[mtd]:.3f}) is closest to the target {self.target:g}; "
-                      f"posterior mean of a = {float(a[0]):.4f}")
+            reason = Msg("MTD = dose %(dose)s: model DLT estimate %(estimate)s (90%% interval %(lower)s-%(upper)s) "
+                         "is closest to the target %(target)s; posterior mean of a = %(a)s", dose=mtd + 1,
+                         estimate=f"{ptox[mtd]:.3f}", lower=f"{lo[mtd]:.3f}", upper=f"{hi[mtd]:.3f}",
+                         target=f"{self.target:g}", a=f"{float(a[0]):.4f}")
         return MTDSelection(mtd_or_none(mtd), reason, rows, f"CRM {self.model} model, posterior mean (dfcrm)")
 
 

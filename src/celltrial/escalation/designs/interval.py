@@ -25,6 +25,7 @@ from .base import Design, MTDSelection, mtd_or_none
 from .boundaries import NA, boin_boundaries, boin_lambdas, elimination_counts, prob_above
 from .engine import TrialRules
 from .isotonic import NONE, _tail_table, isotonic_estimates, select_mtd, select_mtd_batch
+from .messages import Msg
 from .outcomes import Cohort, counts, parse_outcomes
 from .tables import DU, TABLE_BUILDERS, D, DecisionTable, E, keyboard_target_key
 
@@ -166,12 +167,13 @@ class IntervalDesign(Design):
         for r, a in zip(rows, adm, strict=True):
             r["admissible"] = bool(a) and r["n"] > 0
         if m == NONE:
-            reason = ("no MTD: the lowest dose is eliminated as too toxic" if not adm[0]
-                      else "no MTD: no treated, admissible dose")
+            reason = (Msg("no MTD: the lowest dose is eliminated as too toxic") if not adm[0]
+                      else Msg("no MTD: no treated, admissible dose"))
         else:
             e = est[m]
-            reason = (f"MTD = dose {m + 1}: isotonic DLT estimate {e.estimate:.3f} "
-                      f"(95% CI {e.lower:.3f}-{e.upper:.3f}) is closest to the target {self.target:g}")
+            reason = Msg("MTD = dose %(dose)s: isotonic DLT estimate %(estimate)s (95%% CI %(lower)s-%(upper)s) "
+                         "is closest to the target %(target)s", dose=m + 1, estimate=f"{e.estimate:.3f}",
+                         lower=f"{e.lower:.3f}", upper=f"{e.upper:.3f}", target=f"{self.target:g}")
         return MTDSelection(mtd_or_none(m), reason, rows, "isotonic regression (BOIN select.mtd)")
 
 

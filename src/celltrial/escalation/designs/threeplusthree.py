@@ -32,6 +32,7 @@ from scipy.stats import beta as beta_dist
 from .base import Design, MTDSelection, mtd_or_none
 from .engine import TrialRules, cohort_plan
 from .isotonic import NONE
+from .messages import Msg
 from .outcomes import Cohort, counts, parse_outcomes
 
 
@@ -128,18 +129,20 @@ class ThreePlusThree(Design):
         return np.arange(self.n_doses) < first
 
     def decision_table(self, max_n: int | None = None) -> list[dict[str, str]]:
-        lower = ("stop; MTD = next lower dose (none at dose 1)" if self.design == "3+3A" else
-                 "de-escalate: MTD = lower dose if it has 6, else treat 3 more there (stop at dose 1: no MTD)")
+        lower = (Msg("stop; MTD = next lower dose (none at dose 1)") if self.design == "3+3A" else
+                 Msg("de-escalate: MTD = lower dose if it has 6, else treat 3 more there (stop at dose 1: no MTD)"))
+        top = Msg("escalate (at the top dose: stop, MTD = top dose)")
+        again = Msg("6 after de-escalation")
         rows = [
-            {"patients": "3", "dlts": "0", "decision": "escalate (at the top dose: stop, MTD = top dose)"},
-            {"patients": "3", "dlts": "1", "decision": "stay: treat 3 more at this dose"},
+            {"patients": "3", "dlts": "0", "decision": top},
+            {"patients": "3", "dlts": "1", "decision": Msg("stay: treat 3 more at this dose")},
             {"patients": "3", "dlts": ">=2", "decision": lower},
-            {"patients": "6", "dlts": "<=1", "decision": "escalate (at the top dose: stop, MTD = top dose)"},
+            {"patients": "6", "dlts": "<=1", "decision": top},
             {"patients": "6", "dlts": ">=2", "decision": lower},
         ]
         if self.design == "3+3B":
-            rows.append({"patients": "6 after de-escalation", "dlts": "<=1", "decision": "stop; MTD = this dose"})
-            rows.append({"patients": "6 after de-escalation", "dlts": ">=2", "decision": "de-escalate again"})
+            rows.append({"patients": again, "dlts": "<=1", "decision": Msg("stop; MTD = this dose")})
+            rows.append({"patients": again, "dlts": ">=2", "decision": Msg("de-escalate again")})
         return rows
 
     def recommend(self, outcomes=None):
@@ -163,9 +166,10 @@ class ThreePlusThree(Design):
             rows.append({"dose": j + 1, "n": int(n[j]), "dlts": int(y[j]), "estimate": float(y[j] / n[j]),
                          "lower": lo, "upper": hi})
         if m == NONE:
-            reason = "no MTD: dose 1 had >= 2 DLTs" if n[0] else "no MTD: no patients treated"
+            reason = Msg("no MTD: dose 1 had >= 2 DLTs") if n[0] else Msg("no MTD: no patients treated")
         else:
-            reason = f"MTD = dose {m + 1}: {int(y[m])}/{int(n[m])} DLTs, the highest dose below any with >= 2 DLTs"
+            reason = Msg("MTD = dose %(dose)s: %(dlts)s/%(n)s DLTs, the highest dose below any with >= 2 DLTs",
+                         dose=m + 1, dlts=int(y[m]), n=int(n[m]))
         return MTDSelection(mtd_or_none(m), reason, rows, "3+3 rule (observed rate, Clopper-Pearson 95% CI)")
 
 

@@ -38,6 +38,7 @@ import numpy as np
 
 from .base import Recommendation
 from .isotonic import NONE
+from .messages import Msg, word
 from .oc import MonteCarloAccumulator, OperatingCharacteristics
 
 ACCRUAL = ("poisson", "fixed")
@@ -406,7 +407,7 @@ class TiteMixin:
         pts = check_patients(patients, self.n_doses)
         k = self.n_doses
         if not pts:
-            return TiteRecommendation(self.start_dose, True, "start", "no patients yet: start dose", [0] * k,
+            return TiteRecommendation(self.start_dose, True, "start", Msg("no patients yet: start dose"), [0] * k,
                                       [0] * k, [True] * k, [0] * k, [0.0] * k, [None] * k, False)
         cur = (current_dose if current_dose is not None else pts[-1].dose) - 1
         if not 0 <= cur < k:
@@ -424,37 +425,40 @@ class TiteMixin:
         if self.max_n is not None and total >= self.max_n:
             if c.sum():
                 return TiteRecommendation(None, False, "complete-followup",
-                                          f"maximum sample size {self.max_n} reached; the MTD is selected when "
-                                          f"the {int(c.sum())} pending window(s) close", **base)
+                                          Msg("maximum sample size %(max_n)s reached; the MTD is selected when "
+                                              "the %(pending)s pending window(s) close", max_n=self.max_n,
+                                              pending=int(c.sum())), **base)
             sel = self.select(_outcomes(pts))  # type: ignore[attr-defined]
-            return TiteRecommendation(sel.dose, False, "stop", f"maximum sample size {self.max_n} reached; "
-                                      f"{sel.reason}", **base)
+            return TiteRecommendation(sel.dose, False, "stop", Msg("maximum sample size %(max_n)s reached; %(why)s",
+                                                                   max_n=self.max_n, why=sel.reason), **base)
         nxt, stop_sel, stop_none, sus = self.live_rules(len(pts)).decide(s)
         if stop_none[0]:
-            return TiteRecommendation(None, False, "stop", "stop for safety: the lowest dose is too toxic; no MTD",
+            return TiteRecommendation(None, False, "stop", Msg("stop for safety: the lowest dose is too toxic; no MTD"),
                                       **base)
         if sus[0]:
             return TiteRecommendation(None, True, "suspend", self._suspend_reason(s), suspended=True, **base)
         if stop_sel[0]:
             if c.sum():
                 return TiteRecommendation(None, False, "complete-followup",
-                                          "stopping rule met; the MTD is selected when the "
-                                          f"{int(c.sum())} pending window(s) close", **base)
+                                          Msg("stopping rule met; the MTD is selected when the %(pending)s "
+                                              "pending window(s) close", pending=int(c.sum())), **base)
             sel = self.select(_outcomes(pts))  # type: ignore[attr-defined]
-            return TiteRecommendation(sel.dose, False, "stop", f"stopping rule met; {sel.reason}", **base)
+            return TiteRecommendation(sel.dose, False, "stop", Msg("stopping rule met; %(why)s", why=sel.reason),
+                                      **base)
         nd = int(nxt[0])
-        word = "escalate" if nd > cur else "de-escalate" if nd < cur else "stay"
+        action = "escalate" if nd > cur else "de-escalate" if nd < cur else "stay"
         if not adm[cur] and nd < cur:
-            word = "eliminate"
-        return TiteRecommendation(nd + 1, True, word,
-                                  f"{int(y[cur])} DLT(s) observed in {int(n[cur])} patients at dose {cur + 1}, "
-                                  f"{int(c[cur])} pending (standardised follow-up {float(s.stft[0, cur]):.2f}): "
-                                  f"{word}", **base)
+            action = "eliminate"
+        return TiteRecommendation(nd + 1, True, action,
+                                  Msg("%(dlts)s DLT(s) observed in %(n)s patients at dose %(dose)s, %(pending)s "
+                                      "pending (standardised follow-up %(stft)s): %(decision)s", dlts=int(y[cur]),
+                                      n=int(n[cur]), dose=cur + 1, pending=int(c[cur]),
+                                      stft=f"{float(s.stft[0, cur]):.2f}", decision=word(action)), **base)
 
     def _suspend_reason(self, s: TrialState) -> str:
         d = int(s.d[0])
-        return (f"accrual suspended: {int(s.c[0, d])} of {int(s.n[0, d])} patients at dose {d + 1} are pending; "
-                "wait for more follow-up")
+        return Msg("accrual suspended: %(pending)s of %(n)s patients at dose %(dose)s are pending; wait for more "
+                   "follow-up", pending=int(s.c[0, d]), n=int(s.n[0, d]), dose=d + 1)
 
 
 def _outcomes(patients: Sequence[TitePatient]) -> str:

@@ -36,6 +36,7 @@ import numpy as np
 
 from .boundaries import boin_boundaries
 from .interval import IntervalDesign, TableRules, _table
+from .messages import Msg
 from .oc import OperatingCharacteristics
 from .tables import DU, D, DecisionTable, E, S
 from .tite import TiteMixin, TiteRules, TrialState, validate_tite_parameters
@@ -178,11 +179,12 @@ class TiteBoin(TiteMixin, IntervalDesign):
         d = int(s.d[0])
         c, n = int(s.c[0, d]), int(s.n[0, d])
         if c <= self.max_pending_ratio * n + 1e-12:
-            return (f"accrual suspended: the design would escalate, but a pending patient at dose {d + 1} has "
-                    f"been followed for less than {self.min_followup_fraction:g} of the window (TITE-BOIN, "
-                    "minimum follow-up); wait for more follow-up")
-        return (f"accrual suspended: {c} of {n} patients at dose {d + 1} are pending, "
-                f"more than {self.max_pending_ratio:g} of them (TITE-BOIN); wait for more follow-up")
+            return Msg("accrual suspended: the design would escalate, but a pending patient at dose %(dose)s has "
+                       "been followed for less than %(fraction)s of the window (TITE-BOIN, minimum follow-up); "
+                       "wait for more follow-up", dose=d + 1, fraction=f"{self.min_followup_fraction:g}")
+        return Msg("accrual suspended: %(pending)s of %(n)s patients at dose %(dose)s are pending, more than "
+                   "%(ratio)s of them (TITE-BOIN); wait for more follow-up", pending=c, n=n, dose=d + 1,
+                   ratio=f"{self.max_pending_ratio:g}")
 
     def tite_decision_table(self, n_max: int | None = None) -> list[dict]:
         """Yuan et al. 2018 Table 1 in rows: for each n, y observed, c pending at the current dose, the

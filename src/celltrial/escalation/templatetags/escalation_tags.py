@@ -29,6 +29,14 @@ def code_label(code: object) -> str:
 
 
 @register.filter
+def reason_text(value: object) -> str:
+    """A design's reason (or 3+3 decision-table text) in the active language."""
+    from celltrial.escalation.messages import render
+
+    return render(value)
+
+
+@register.filter
 def scenario_name(scenario: dict) -> str:
     from celltrial.escalation.services import scenario_name as name
 
