@@ -223,7 +223,8 @@ def test_a_custody_refusal_is_given_in_chinese(unit_at_site, actors):
 def test_every_rule_message_on_the_common_paths_has_a_chinese_translation(monkeypatch):
     """Every Msg the rules make while judging a passing and a failing lot, planning doses and refusing custody
     events (each refusal kind) has an entry in the room's catalog."""
-    from celltrial.product.rules import custody, messages
+    from celltrial.core import messages
+    from celltrial.product.rules import custody
     from celltrial.product.rules.custody import CustodyEvent as Ev
     from celltrial.product.rules.custody import CustodyRefused, LedgerEntry
     from celltrial.product.rules.dose import check_tolerance

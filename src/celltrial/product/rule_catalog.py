@@ -1,5 +1,5 @@
 """Message ids the product room translates but does not write in a ``gettext`` call of its own, so that
-``makemessages`` finds them: the pure rules' :class:`~celltrial.product.rules.messages.Msg` ids (the rules do
+``makemessages`` finds them: the pure rules' :class:`~celltrial.core.messages.Msg` ids (the rules do
 not import Django), shown on the product pages (the participants interface's allocation refusals are in the participants
 room's catalog).
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from celltrial.core.messages import Msg
 from celltrial.product.rules.errors import RuleInputError
-from celltrial.product.rules.messages import Msg
 
 #: ILLUSTRATIVE hold time from thaw to the end of administration; the sponsor's stability data set it.
 DEFAULT_HOURS_AFTER_THAW = 4.0

@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from celltrial.core.messages import Msg
 from celltrial.product.rules.errors import RuleInputError
-from celltrial.product.rules.messages import Msg
 
 #: ILLUSTRATIVE protocol weight cap (kg); configurable per protocol, ``None`` means no cap.
 DEFAULT_WEIGHT_CAP_KG: float | None = 60.0

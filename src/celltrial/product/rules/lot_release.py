@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from celltrial.core.messages import Msg
 from celltrial.product.rules.dose import DosePlan, ToleranceCheck, check_tolerance, plan_dose
 from celltrial.product.rules.errors import RuleInputError
-from celltrial.product.rules.messages import Msg
 from celltrial.product.rules.release import (
     LotResults,
     ReleaseEvaluation,

@@ -19,11 +19,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from celltrial.core.messages import Msg
 from celltrial.product.rules._loading import optional_number, read_mapping
 from celltrial.product.rules.dose import check_tolerance, intended_viable_cells
 from celltrial.product.rules.endotoxin import endotoxin_eu_per_kg
 from celltrial.product.rules.errors import RuleInputError
-from celltrial.product.rules.messages import Msg
 from celltrial.product.rules.specification import (
     Comparison,
     ReleaseSpecification,

@@ -30,7 +30,7 @@ def local(value: Any, zone: str) -> str:
 
 @register.filter
 def rule_text(value: Any) -> str:
-    """A product rule's reason (``rules.messages.Msg``) in the active language."""
+    """A product rule's reason (``core.messages.Msg``) in the active language."""
     from celltrial.product.messages import render
 
     return render(value)
