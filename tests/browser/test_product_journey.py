@@ -10,6 +10,7 @@ bedside and chain pages are checked at phone width (390×844) too: never wider t
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 
@@ -167,5 +168,6 @@ def test_release_receive_thaw_scan_refuse_administer_and_trace(live_server, audi
     _phone(browser, base, f"/product/units/{unit.unit_id}/chain/", screenshot, "product-7-phone-chain")
     _phone(browser, base, f"/product/units/{unit.unit_id}/", screenshot, "product-8-phone-unit")
     child.refresh_from_db()
-    assert child.dosed_on == timezone.localdate() and child.day0 == child.dosed_on  # Day 0 is the infusion
+    site_today = timezone.now().astimezone(zoneinfo.ZoneInfo(child.site.timezone)).date()
+    assert child.dosed_on == site_today and child.day0 == child.dosed_on  # Day 0 is the infusion, a site date
     _phone(browser, base, f"/product/lots/{lot.lot_id}/", screenshot, "product-9-phone-lot")

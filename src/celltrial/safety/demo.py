@@ -68,7 +68,7 @@ def load_safety_demo(out: Callable[[str], None] = print, *, password: str) -> No
         services.assess_ae(permissions.actor_for(inv, AE_ASSESS, site), irr, grade=irr.grade_suggested or 1,
                            seriousness=[], causality_investigator="probably", expected_version=irr.version,
                            reason="investigator review of the infusion record")
-        today = timezone.localdate()
+        today = services.site_today(child.site)
         services.report_ae(permissions.actor_for(inv, AE_ASSESS, site), child, verbatim="Fever 38.4 °C",
                            onset=min(day0 + dt.timedelta(days=1), today).isoformat(), ctcae_term="fever", grade=1,
                            causality_investigator="possibly", outcome="recovered",
@@ -80,7 +80,7 @@ def load_safety_demo(out: Callable[[str], None] = print, *, password: str) -> No
 
 def _sae(child: object, inv: object, mm: object, password: str) -> None:
     site = child.site.code  # type: ignore[attr-defined]
-    onset = timezone.localdate() - dt.timedelta(days=3)
+    onset = services.site_today(child.site) - dt.timedelta(days=3)  # type: ignore[attr-defined]
     aware = timezone.now() - dt.timedelta(days=2, hours=3)
     sae = services.report_ae(permissions.actor_for(inv, AE_ASSESS, site), child, verbatim="Pneumonia",
                              onset=onset.isoformat(), grade=3, seriousness=["hospitalisation"],

@@ -137,6 +137,12 @@ def sponsor_zone() -> ZoneInfo:
     return ZoneInfo(str(getattr(settings, "CELLTRIAL_SPONSOR_TZ", settings.CELLTRIAL_DEFAULT_SITE_TZ)))
 
 
+def site_today(site: Any) -> dt.date:
+    """Today at ``site`` (onset, resolution and follow-up dates are the site's calendar dates: at 00:30 in
+    Beijing it is already tomorrow there, while the server's UTC date is still today)."""
+    return timezone.now().astimezone(_site_zone(site)).date()
+
+
 def _site_zone(site: Any) -> ZoneInfo:
     """The site's IANA time zone, as the study room declares it."""
     name = study.site_time_zones().get(getattr(site, "code", ""), "") or settings.CELLTRIAL_DEFAULT_SITE_TZ
@@ -362,7 +368,7 @@ def rsi_versions() -> list[rsi_rules.RsiVersion]:
 
 def _expectedness(values: Mapping[str, Any], on: dt.date | None) -> dict[str, Any]:
     """Expectedness against the RSI version in force at the sponsor's first awareness (else, provisionally, today)."""
-    when = on or timezone.localdate()
+    when = on or timezone.now().astimezone(sponsor_zone()).date()
     terms = [values.get("ctcae_term") or "", values.get("meddra_pt_code") or "", values.get("meddra_pt") or "",
              values.get("verbatim") or ""]
     try:
@@ -408,7 +414,7 @@ def report_ae(actor: Actor, participant: Any, *, verbatim: str, onset: str, ctca
                      "site_aware_at": site_aware_at or (timezone.now() if seriousness else None),
                      "action_taken": action_taken, "outcome": outcome, "aesi": list(aesi), "lot": lot,
                      "narrative": narrative, "meddra_llt_code": meddra_llt_code,
-                     "causality_investigator": causality_investigator}, timezone.localdate())
+                     "causality_investigator": causality_investigator}, site_today(participant.site))
     _apply_meddra(values)
     _auto_aesi(values)
     _suggestion_fields(participant, values)
@@ -420,7 +426,7 @@ def report_ae(actor: Actor, participant: Any, *, verbatim: str, onset: str, ctca
         ae = _create_ae(actor, participant=participant, site=participant.site, number=_next_number(participant),
                         info_version=1, **values)
         _version(actor, AE_ENTER if actor.role != "investigator" else AE_ASSESS, ae, "initial",
-                 timezone.localdate(), {}, "")
+                 site_today(participant.site), {}, "")
         sync_obligations(ae)
         _refresh_for(ae.participant)
     return ae
@@ -440,7 +446,7 @@ def _version(actor: Actor, permission: str, ae: AdverseEvent, kind: str, receive
 def _revise(actor: Actor, op: Update[AdverseEvent], permission: str, ae: AdverseEvent, changes: Mapping[str, Any], *,
             expected_version: int, reason: str, received_on: dt.date | None) -> AdverseEvent:
     """One follow-up: the changes, a new information version with its snapshot, the clocks re-derived."""
-    values = _clean(dict(changes), timezone.localdate())
+    values = _clean(dict(changes), site_today(ae.site))
     current = AdverseEvent.objects.get(pk=ae.pk)
     merged = {**{k: getattr(current, k) for k in SITE_FIELDS}, **values}
     _apply_meddra(values)
@@ -476,7 +482,7 @@ def _revise(actor: Actor, op: Update[AdverseEvent], permission: str, ae: Adverse
             transaction.set_rollback(True)
             return current
         ae = saved.instance
-        _version(actor, permission, ae, "follow_up", received_on or timezone.localdate(),
+        _version(actor, permission, ae, "follow_up", received_on or site_today(ae.site),
                  {k: v for k, v in saved.changes.items() if k != "info_version"}, reason)
         sync_obligations(ae)
         _refresh_for(ae.participant)
@@ -527,7 +533,7 @@ def sponsor_assess(actor: Actor, ae: AdverseEvent, *, causality_sponsor: str, ex
         raise ValidationFailed({"upgraded_on": [_("The upgrade cannot be before the sponsor's first awareness.")]})
     merged = {**{k: getattr(current, k) for k in SITE_FIELDS}, **values}
     values.update(_expectedness(merged, aware))
-    values = _clean(values, timezone.localdate())
+    values = _clean(values, site_today(current.site))
     return _revise(actor, _sponsor_assess, SPONSOR_ASSESS, current, values, expected_version=expected_version,
                    reason=reason, received_on=None)
 
@@ -863,7 +869,7 @@ def _refresh_for(participant: Any) -> None:
 def decide_dlt(actor: Actor, adjudication: DltAdjudication, *, decision: str, criteria_met: Sequence[str],
                dlt_aes: Sequence[int], comment: str, password: str, today: dt.date | None = None) -> DltAdjudication:
     """The investigator's DLT decision for the participant, e-signed ("approved")."""
-    today = today or timezone.localdate()
+    today = today or site_today(adjudication.site)
     _choice("decision", decision, DltAdjudication.DECISIONS)
     rules = _protocol_dlt()
     known = {c.id for c in rules.criteria} if rules else set()

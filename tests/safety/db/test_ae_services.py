@@ -121,3 +121,22 @@ def test_expectedness_uses_the_rsi_version_in_force_at_sponsor_awareness(people,
                                seriousness=["hospitalisation"], causality_investigator="probably",
                                expected_version=after.version, reason="worsened")
     assert worse.expected is False and "more severe" in worse.expectedness_basis
+
+
+def test_today_is_the_sites_day_after_midnight_in_beijing(people, dosed, rsi, monkeypatch):
+    """Onset and resolution dates are the site's calendar dates (docs/safety.md): at 00:30 in Beijing (16:30 UTC the
+    day before) an event that began at the site today is not "in the future"; one dated tomorrow there is."""
+    from django.utils import timezone
+
+    from celltrial.safety import services as safety_services
+
+    instant = dt.datetime(2026, 12, 1, 16, 30, tzinfo=dt.UTC)  # 2026-12-02 00:30 Asia/Shanghai (UTC+8)
+    monkeypatch.setattr(timezone, "now", lambda: instant)
+    assert safety_services.site_today(dosed.site) == dt.date(2026, 12, 2)
+    ae = services.report_ae(actor(people["coordinator"], AE_ENTER, dosed.site.code), dosed, verbatim="Fever 38.2",
+                            onset="2026-12-02", ctcae_term="fever", grade=1)
+    assert ae.onset == "2026-12-02"
+    with pytest.raises(ValidationFailed) as future:
+        services.report_ae(actor(people["coordinator"], AE_ENTER, dosed.site.code), dosed, verbatim="Fever 38.2",
+                           onset="2026-12-03", ctcae_term="fever", grade=1)
+    assert "onset" in future.value.errors
