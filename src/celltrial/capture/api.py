@@ -17,8 +17,9 @@ from celltrial.accounts.api_auth import Requires
 from celltrial.capture import downloads, outcomes, participant_ref, services
 from celltrial.capture.models import FormRecord
 from celltrial.capture.permissions import CAPTURE_VIEW, FORM_ENTER, GUARDIAN_LINK
-from celltrial.core.errors import AccessDenied, ConflictError, InputError, ValidationFailed
-from celltrial.core.fields import ErrorOut, NoControlCharacters, ValidationErrorOut, bounded
+from celltrial.core.api_answers import answer, refused
+from celltrial.core.errors import InputError, ValidationFailed
+from celltrial.core.fields import ErrorOut, NoControlCharacters, ValidationErrorOut, bounded, responses
 
 router = Router(tags=["capture"])
 IntKey = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -106,35 +107,11 @@ class LinkOut(Schema):
     expires_at: dt.datetime
 
 
-class ConflictOut(Schema):
-    detail: str
-    current_version: int
-    current_values: dict[str, Any]
-    attempted_values: dict[str, Any]
-
-
-def _answers(ok: Any, *, conflict: bool = False) -> dict[int, Any]:
-    answers: dict[int, Any] = {200: ok, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-    if conflict:
-        answers[409] = ConflictOut
-    return answers
-
-
 def _run(call: Any) -> Any:
     try:
-        return call()
-    except ConflictError as exc:
-        return JsonResponse({"detail": str(exc), "current_version": exc.current_version,
-                             "current_values": exc.current_values, "attempted_values": exc.attempted_values},
-                            status=409, json_dumps_params={"ensure_ascii": False})
-    except ValidationFailed as exc:
-        detail = [{"loc": ["body", name] if name != "__all__" else ["body"], "msg": " ".join(msgs),
-                   "type": "value_error"} for name, msgs in exc.errors.items()]
-        return JsonResponse({"detail": detail}, status=422, json_dumps_params={"ensure_ascii": False})
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except InputError as exc:
-        return JsonResponse({"detail": [{"loc": ["body"], "msg": str(exc), "type": "value_error"}]}, status=422)
+        return answer(call)
+    except InputError as exc:  # an engine refusal that names no field
+        return refused(ValidationFailed({"__all__": [str(exc)]}))
 
 
 def _participant(request: HttpRequest, pk: int) -> Any:
@@ -154,7 +131,7 @@ def _text(value: Any, lang: str) -> str:
     return value.get(lang) if value is not None else ""
 
 
-@router.get("/forms", response=_answers(list[FormMetaOut]), auth=Requires(CAPTURE_VIEW),
+@router.get("/forms", response=responses(list[FormMetaOut], lookup=True), auth=Requires(CAPTURE_VIEW),
             summary="The data dictionary's forms in force: fields, types, units, ranges, logic, action tags")
 def forms(request: HttpRequest) -> Any:
     _n, p = services.protocol()
@@ -171,14 +148,14 @@ def forms(request: HttpRequest) -> Any:
     } for f in p.forms]
 
 
-@router.get("/participants/{participant_id}/records", response=_answers(list[RecordOut]),
+@router.get("/participants/{participant_id}/records", response=responses(list[RecordOut], lookup=True),
             auth=Requires(CAPTURE_VIEW), summary="A participant's form records (values, status, scores)")
 def records(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     child = _participant(request, participant_id)
     return list(FormRecord.objects.filter(participant=child).order_by("visit", "form", "repeat"))
 
 
-@router.get("/participants/{participant_id}/instruments", response=_answers(list[SummaryOut]),
+@router.get("/participants/{participant_id}/instruments", response=responses(list[SummaryOut], lookup=True),
             auth=Requires(CAPTURE_VIEW),
             summary="Scored instruments by visit: change from baseline and the RUPP responder rule")
 def instruments(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
@@ -189,7 +166,7 @@ def instruments(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
              "rule_version": r.rule_version} for r in outcomes.summaries([child])]
 
 
-@router.post("/participants/{participant_id}/forms/{visit}/{form}", response=_answers(RecordOut, conflict=True),
+@router.post("/participants/{participant_id}/forms/{visit}/{form}", response=responses(RecordOut, lookup=True, conflict=True),
              auth=Requires(FORM_ENTER), summary="Enter or change one form (draft or complete; reason after completion)")
 def form_save(request: HttpRequest, participant_id: Path[IntKey], visit: Path[VisitCode], form: Path[FormName],
               body: FormIn) -> Any:
@@ -200,7 +177,7 @@ def form_save(request: HttpRequest, participant_id: Path[IntKey], visit: Path[Vi
                                            repeat=body.repeat, complete=body.complete))
 
 
-@router.post("/participants/{participant_id}/forms/{visit}/{form}/guardian-link", response=_answers(LinkOut),
+@router.post("/participants/{participant_id}/forms/{visit}/{form}/guardian-link", response=responses(LinkOut, lookup=True),
              auth=Requires(GUARDIAN_LINK), summary="A one-time link for the guardian to fill a caregiver questionnaire")
 def guardian_link(request: HttpRequest, participant_id: Path[IntKey], visit: Path[VisitCode],
                   form: Path[FormName]) -> Any:

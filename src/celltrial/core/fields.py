@@ -124,9 +124,21 @@ class ValidationErrorOut(BaseModel):
     detail: list[FieldError]
 
 
-def responses(ok: Any, *, lookup: bool = False) -> dict[int, Any]:
-    """The answers an operation gives: ``ok`` (200), and the refusals every route can give."""
+class ConflictOut(BaseModel):
+    """A 409: the record changed since the version the request edited; both versions, field by field."""
+
+    detail: str
+    current_version: int
+    current_values: dict[str, Any]
+    attempted_values: dict[str, Any]
+
+
+def responses(ok: Any, *, lookup: bool = False, conflict: bool = False) -> dict[int, Any]:
+    """The answers an operation gives: ``ok`` (200), and the refusals every route can give; ``lookup``: a
+    404 for a record it names; ``conflict``: a 409 for an edit of a stale version (``core.api_answers``)."""
     answers: dict[int, Any] = {200: ok, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
     if lookup:
         answers[404] = ErrorOut
+    if conflict:
+        answers[409] = ConflictOut
     return answers

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema
 
 from celltrial.accounts import permissions
 from celltrial.accounts import signatures as esign
 from celltrial.accounts.api_auth import Requires
+from celltrial.core.api_answers import refused
 from celltrial.core.errors import ValidationFailed
 from celltrial.core.fields import NoControlCharacters, bounded, responses
 from celltrial.escalation import services
@@ -82,12 +83,6 @@ class SignIn(Schema):
     comment: Annotated[str, bounded(1000)] = ""
 
 
-def _refused(exc: ValidationFailed) -> HttpResponse:
-    detail = [{"loc": ["body", name], "msg": " ".join(str(m) for m in msgs), "type": "value_error"}
-              for name, msgs in exc.errors.items()]
-    return JsonResponse({"detail": detail}, status=422)
-
-
 def _actor(request: HttpRequest, permission: str) -> Any:
     permissions.require(request.user, permission, "")
     return permissions.actor_for(request.user, permission, "")
@@ -132,7 +127,7 @@ def freeze(request: HttpRequest, body: PacketIn) -> Any:
     try:
         packet = services.freeze_packet(actor, kind=body.kind)
     except ValidationFailed as exc:
-        return _refused(exc)
+        return refused(exc)
     return _packet_out(packet)
 
 
@@ -152,7 +147,7 @@ def propose(request: HttpRequest, escalation_packet_id: Path[int], body: Decisio
         decision = services.propose_decision(actor, found, choice=body.choice, rationale=body.rationale,
                                              dose_level=body.dose_level, next_capacity=body.next_capacity)
     except ValidationFailed as exc:
-        return _refused(exc)
+        return refused(exc)
     return _decision_out(decision)
 
 
@@ -171,7 +166,7 @@ def sign(request: HttpRequest, escalation_decision_id: Path[int], body: SignIn) 
     try:
         services.sign_decision(actor, found, password=body.password, comment=body.comment)
     except ValidationFailed as exc:
-        return _refused(exc)
+        return refused(exc)
     found.refresh_from_db()
     return _decision_out(found)
 

@@ -9,13 +9,13 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest
 from ninja import Path, Router, Schema
 from pydantic import Field
 
 from celltrial.accounts import permissions
 from celltrial.accounts.api_auth import Requires
-from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
+from celltrial.core.api_answers import answer
 from celltrial.core.fields import AwareDatetime, IntKey, NoControlCharacters, bounded, responses
 from celltrial.labs import services
 from celltrial.labs.models import InfusionVitals, LabResult, ReferenceRangeSet
@@ -134,27 +134,6 @@ def _vitals_out(v: InfusionVitals) -> dict[str, Any]:
             "ctcae_version": v.ctcae_version, "criterion": v.fever_criterion}
 
 
-def _refused(exc: ValidationFailed) -> HttpResponse:
-    detail = [{"loc": ["body", name], "msg": " ".join(msgs), "type": "value_error"} for name, msgs in exc.errors.items()]
-    return JsonResponse({"detail": detail}, status=422)
-
-
-def _conflict(exc: ConflictError) -> HttpResponse:
-    return JsonResponse({"detail": str(exc), "current_version": exc.current_version,
-                         "current_values": exc.current_values, "attempted_values": exc.attempted_values}, status=409)
-
-
-def _run(call: Any) -> Any:
-    try:
-        return call()
-    except ConflictError as exc:
-        return _conflict(exc)
-    except ValidationFailed as exc:
-        return _refused(exc)
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-
-
 def _subject(request: HttpRequest, participant_id: int) -> Any:
     found = services.participant(participant_id)
     if found is None or not permissions.has_perm(request.user, LAB_VIEW, found.site.code):
@@ -162,14 +141,7 @@ def _subject(request: HttpRequest, participant_id: int) -> Any:
     return found
 
 
-def _answers(ok: Any, *, conflict: bool = False) -> dict[int, Any]:
-    answers = responses(ok, lookup=True)
-    if conflict:
-        answers[409] = dict[str, Any]
-    return answers
-
-
-@router.get("/participants/{participant_id}/results", response=_answers(list[ResultOut]), auth=Requires(LAB_VIEW),
+@router.get("/participants/{participant_id}/results", response=responses(list[ResultOut], lookup=True), auth=Requires(LAB_VIEW),
             summary="A participant's lab results, oldest first, with flags and CTCAE v5.0 grades")
 def results(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     subject = _subject(request, participant_id)
@@ -177,7 +149,7 @@ def results(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     return [_result_out(r) for r in rows.order_by("collected_at", "id")]
 
 
-@router.post("/participants/{participant_id}/panels", response=_answers(list[ResultOut]), auth=Requires(LAB_ENTER),
+@router.post("/participants/{participant_id}/panels", response=responses(list[ResultOut], lookup=True), auth=Requires(LAB_ENTER),
              summary="Enter the results of one draw (analyte code → value and unit); all or nothing")
 def enter_panel(request: HttpRequest, participant_id: Path[IntKey], body: PanelIn) -> Any:
     subject = _subject(request, participant_id)
@@ -192,10 +164,10 @@ def enter_panel(request: HttpRequest, participant_id: Path[IntKey], body: PanelI
                                     comment=body.comment)
         return [_result_out(r) for r in made]
 
-    return _run(call)
+    return answer(call)
 
 
-@router.post("/results/{lab_result_id}/correct", response=_answers(ResultOut, conflict=True), auth=Requires(LAB_ENTER),
+@router.post("/results/{lab_result_id}/correct", response=responses(ResultOut, lookup=True, conflict=True), auth=Requires(LAB_ENTER),
              summary="Correct a result's value or unit (a reason; the version edited); flag and grade recomputed")
 def correct(request: HttpRequest, lab_result_id: Path[IntKey], body: CorrectIn) -> Any:
     found = services.visible_results(request.user).select_related("site", "participant__site").filter(
@@ -205,18 +177,18 @@ def correct(request: HttpRequest, lab_result_id: Path[IntKey], body: CorrectIn) 
     site = found.site.code
     if not permissions.has_perm(request.user, LAB_ENTER, site):
         raise PermissionDenied(LAB_ENTER)
-    return _run(lambda: _result_out(services.correct_result(
+    return answer(lambda: _result_out(services.correct_result(
         permissions.actor_for(request.user, LAB_ENTER, site), found, value=body.value, unit=body.unit,
         expected_version=body.expected_version, reason=body.reason)))
 
 
-@router.get("/participants/{participant_id}/vitals", response=_answers(list[VitalsOut]), auth=Requires(LAB_VIEW),
+@router.get("/participants/{participant_id}/vitals", response=responses(list[VitalsOut], lookup=True), auth=Requires(LAB_VIEW),
             summary="A participant's infusion-day vital signs by time point, fever graded with CTCAE v5.0")
 def vitals(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     return [_vitals_out(v) for v in services.vitals_of(_subject(request, participant_id))]
 
 
-@router.post("/participants/{participant_id}/vitals", response=_answers(VitalsOut), auth=Requires(LAB_ENTER),
+@router.post("/participants/{participant_id}/vitals", response=responses(VitalsOut, lookup=True), auth=Requires(LAB_ENTER),
              summary="Record the vital signs of one infusion time point")
 def record_vitals(request: HttpRequest, participant_id: Path[IntKey], body: VitalsIn) -> Any:
     subject = _subject(request, participant_id)
@@ -224,7 +196,7 @@ def record_vitals(request: HttpRequest, participant_id: Path[IntKey], body: Vita
     if not permissions.has_perm(request.user, LAB_ENTER, site):
         raise PermissionDenied(LAB_ENTER)
     readings = body.model_dump(exclude={"time_point", "infusion_started_at", "measured_at"})
-    return _run(lambda: _vitals_out(services.record_infusion_vitals(
+    return answer(lambda: _vitals_out(services.record_infusion_vitals(
         permissions.actor_for(request.user, LAB_ENTER, site), subject, time_point=body.time_point,
         infusion_started_at=body.infusion_started_at, measured_at=body.measured_at, values=readings)))
 

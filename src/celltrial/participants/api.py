@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
@@ -22,18 +22,17 @@ from pydantic import Field
 from celltrial.accounts import permissions
 from celltrial.accounts.api_auth import Requires
 from celltrial.accounts.roles import PII_VIEW
-from celltrial.accounts.signatures import SignatureRefused
 from celltrial.capture.interface import form_records
-from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
+from celltrial.core.api_answers import answer
+from celltrial.core.errors import ValidationFailed
 from celltrial.core.fields import (
     AwareDatetime,
-    ErrorOut,
     IntKey,
     Limit,
     NoControlCharacters,
     Offset,
-    ValidationErrorOut,
     bounded,
+    responses,
 )
 from celltrial.participants import queries, services, state
 from celltrial.participants.models import (
@@ -70,45 +69,6 @@ Password = Annotated[str, Field(min_length=1, max_length=256)]
 SiteCode = Annotated[str, bounded(32), NoControlCharacters]
 # Dates are calendar dates (YYYY-MM-DD); the services refuse those the trial's rules do not allow.
 Day = dt.date
-
-
-def _answers(ok: Any, *, lookup: bool = True, conflict: bool = False) -> dict[int, Any]:
-    answers: dict[int, Any] = {200: ok, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
-    if lookup:
-        answers[404] = ErrorOut
-    if conflict:
-        answers[409] = ConflictOut
-    return answers
-
-
-class ConflictOut(Schema):
-    detail: str
-    current_version: int
-    current_values: dict[str, Any]
-    attempted_values: dict[str, Any]
-
-
-def _refusal(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
-    detail = [{"loc": ["body", name] if name != "__all__" else ["body"], "msg": " ".join(msgs),
-               "type": "value_error"} for name, msgs in exc.errors.items()]
-    return JsonResponse({"detail": detail}, status=422, json_dumps_params={"ensure_ascii": False})
-
-
-def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
-    return JsonResponse({"detail": str(exc), "current_version": exc.current_version,
-                         "current_values": exc.current_values, "attempted_values": exc.attempted_values},
-                        status=409, json_dumps_params={"ensure_ascii": False})
-
-
-def _run(request: HttpRequest, call: Any) -> Any:
-    try:
-        return call()
-    except ConflictError as exc:
-        return _conflict(request, exc)
-    except (ValidationFailed, SignatureRefused) as exc:
-        return _refusal(request, exc)
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
 
 
 def _participant(request: HttpRequest, pk: int) -> Participant:
@@ -460,22 +420,22 @@ def _decode(text: str, field: str) -> bytes:
 # --- pre-screening and screening ------------------------------------------------------------------
 
 
-@router.get("/prescreening", response=_answers(list[PrescreeningOut], lookup=False), auth=Requires(PRESCREEN),
+@router.get("/prescreening", response=responses(list[PrescreeningOut]), auth=Requires(PRESCREEN),
             summary="The pre-screening log of the caller's sites (no personal data)")
 def prescreening_list(request: HttpRequest, paging: Query[Paging]) -> Any:
     qs = permissions.scope(PreScreening.objects.select_related("site"), request.user, PRESCREEN)
     return qs.order_by("-logged_on", "-number")[paging.offset: paging.offset + paging.limit]
 
 
-@router.post("/prescreening", response=_answers(PrescreeningOut, lookup=False), auth=Requires(PRESCREEN),
+@router.post("/prescreening", response=responses(PrescreeningOut), auth=Requires(PRESCREEN),
              summary="Add a pre-screening log entry")
 def prescreening_add(request: HttpRequest, body: PrescreeningIn) -> Any:
-    return _run(request, lambda: services.log_prescreening(
+    return answer(lambda: services.log_prescreening(
         _actor(request, PRESCREEN, body.site), site_code=body.site, logged_on=body.logged_on,
         referral_source=body.referral_source, age_band=body.age_band, outcome=body.outcome, reason=body.reason))
 
 
-@router.get("/", response=_answers(list[ParticipantOut], lookup=False), auth=Requires(PARTICIPANT_VIEW),
+@router.get("/", response=responses(list[ParticipantOut]), auth=Requires(PARTICIPANT_VIEW),
             summary="Participants of the caller's sites")
 def participant_list(request: HttpRequest, filters: Query[ListFilter]) -> Any:
     qs = queries.visible(request.user).select_related("site")
@@ -486,7 +446,7 @@ def participant_list(request: HttpRequest, filters: Query[ListFilter]) -> Any:
     return qs.order_by("site__code", "screening_sequence")[filters.offset: filters.offset + filters.limit]
 
 
-@router.post("/screen", response=_answers(ParticipantOut, lookup=False), auth=Requires(SCREEN),
+@router.post("/screen", response=responses(ParticipantOut), auth=Requires(SCREEN),
              summary="Open a screening attempt: identity into the vault, a screening number back")
 def screen(request: HttpRequest, body: ScreenIn) -> Any:
     def call() -> Any:
@@ -502,10 +462,10 @@ def screen(request: HttpRequest, body: ScreenIn) -> Any:
         return services.screen_child(actor, site_code=body.site, identity=identity, screened_on=body.screened_on,
                                      consent_language=body.consent_language, prescreening=prescreening)
 
-    return _run(request, call)
+    return answer(call)
 
 
-@router.get("/visits/due", response=_answers(DueListOut, lookup=False), auth=Requires(PARTICIPANT_VIEW),
+@router.get("/visits/due", response=responses(DueListOut), auth=Requires(PARTICIPANT_VIEW),
             summary="Visits due this week and overdue at the caller's sites")
 def due(request: HttpRequest) -> Any:
     found = queries.visits_due(request.user)
@@ -519,7 +479,7 @@ def due(request: HttpRequest) -> Any:
     return {"this_week": rows(found["this_week"]), "overdue": rows(found["overdue"])}
 
 
-@router.get("/funnel", response=_answers(FunnelOut, lookup=False), auth=Requires(FUNNEL_VIEW),
+@router.get("/funnel", response=responses(FunnelOut), auth=Requires(FUNNEL_VIEW),
             summary="The screening funnel, per site and overall")
 def funnel(request: HttpRequest) -> Any:
     from celltrial.participants.rules.funnel import STAGES
@@ -532,16 +492,16 @@ def funnel(request: HttpRequest) -> Any:
 # --- consent documents -----------------------------------------------------------------------------
 
 
-@router.get("/consent-documents", response=_answers(list[DocumentOut], lookup=False),
+@router.get("/consent-documents", response=responses(list[DocumentOut]),
             auth=Requires(PARTICIPANT_VIEW), summary="Approved consent and assent form versions")
 def documents(request: HttpRequest) -> Any:
     return permissions.scope(ConsentDocument.objects.select_related("site"), request.user, PARTICIPANT_VIEW)
 
 
-@router.post("/consent-documents", response=_answers(DocumentOut, lookup=False),
+@router.post("/consent-documents", response=responses(DocumentOut),
              auth=Requires(CONSENT_DOCUMENT_MANAGE), summary="Add an approved version of a consent or assent form")
 def document_add(request: HttpRequest, body: DocumentIn) -> Any:
-    return _run(request, lambda: services.add_consent_document(
+    return answer(lambda: services.add_consent_document(
         _actor(request, CONSENT_DOCUMENT_MANAGE, body.site), site_code=body.site, kind=body.kind,
         language=body.language, version=body.version, ec_approved_on=body.ec_approved_on,
         valid_from=body.valid_from, valid_until=body.valid_until, file_name=body.file_name,
@@ -551,7 +511,7 @@ def document_add(request: HttpRequest, body: DocumentIn) -> Any:
 # --- one participant ---------------------------------------------------------------------------------
 
 
-@router.get("/{participant_id}", response=_answers(StandingOut), auth=Requires(PARTICIPANT_VIEW),
+@router.get("/{participant_id}", response=responses(StandingOut, lookup=True), auth=Requires(PARTICIPANT_VIEW),
             summary="One participant: status, age (never the date of birth), consent and eligibility")
 def detail(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     participant = _participant(request, participant_id)
@@ -576,7 +536,7 @@ def detail(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     }
 
 
-@router.get("/{participant_id}/identity", response=_answers(IdentityOut), auth=Requires(PARTICIPANT_VIEW),
+@router.get("/{participant_id}/identity", response=responses(IdentityOut, lookup=True), auth=Requires(PARTICIPANT_VIEW),
             summary="The identity vault record (the PII grant at the participant's site is required)")
 def identity(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     participant = _participant(request, participant_id)
@@ -587,7 +547,7 @@ def identity(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     return {**{name: str(getattr(record, name)) for name in IdentityIn.model_fields}, "version": record.version}
 
 
-@router.post("/{participant_id}/identity", response=_answers(IdentityOut, conflict=True), auth=Requires(IDENTITY_EDIT),
+@router.post("/{participant_id}/identity", response=responses(IdentityOut, lookup=True, conflict=True), auth=Requires(IDENTITY_EDIT),
              summary="Change the identity vault record (PII grant required; a reason; the version edited)")
 def identity_edit(request: HttpRequest, participant_id: Path[IntKey], body: IdentityPatch) -> Any:
     participant = _participant(request, participant_id)
@@ -598,49 +558,49 @@ def identity_edit(request: HttpRequest, participant_id: Path[IntKey], body: Iden
                                reason=body.reason)
         return identity(request, participant_id)
 
-    return _run(request, call)
+    return answer(call)
 
 
-@router.get("/{participant_id}/forms", response=_answers(list[FormOut]), auth=Requires(PARTICIPANT_VIEW),
+@router.get("/{participant_id}/forms", response=responses(list[FormOut], lookup=True), auth=Requires(PARTICIPANT_VIEW),
             summary="The participant's form records (item values as entered)")
 def forms(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     participant = _participant(request, participant_id)
     return form_records(participant)
 
 
-@router.post("/{participant_id}/forms/{visit}/{form}", response=_answers(FormOut, conflict=True), auth=Requires(DATA_ENTER),
+@router.post("/{participant_id}/forms/{visit}/{form}", response=responses(FormOut, lookup=True, conflict=True), auth=Requires(DATA_ENTER),
              summary="Enter or change one form of one visit (refused before valid consent)")
 def form_save(request: HttpRequest, participant_id: Path[IntKey], visit: Path[Annotated[str, bounded(40), NoControlCharacters]],
               form: Path[Annotated[str, bounded(100), NoControlCharacters]], body: FormIn) -> Any:
     participant = _participant(request, participant_id)
-    return _run(request, lambda: services.save_form(
+    return answer(lambda: services.save_form(
         _actor(request, DATA_ENTER, participant.site.code), participant, visit=visit, form=form,
         values=body.values, expected_version=body.expected_version, reason=body.reason))
 
 
-@router.get("/{participant_id}/eligibility", response=_answers(EligibilityOut), auth=Requires(PARTICIPANT_VIEW),
+@router.get("/{participant_id}/eligibility", response=responses(EligibilityOut, lookup=True), auth=Requires(PARTICIPANT_VIEW),
             summary="Eligibility evaluated now, criterion by criterion, and the current signed decision")
 def eligibility(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     participant = _participant(request, participant_id)
     return {"evaluation": state.evaluate(participant).as_json(), "decision": state.latest_decision(participant)}
 
 
-@router.post("/{participant_id}/eligibility/sign", response=_answers(DecisionOut), auth=Requires(ELIGIBILITY_SIGN),
+@router.post("/{participant_id}/eligibility/sign", response=responses(DecisionOut, lookup=True), auth=Requires(ELIGIBILITY_SIGN),
              summary="The investigator signs the eligibility decision (meaning: approved)")
 def eligibility_sign(request: HttpRequest, participant_id: Path[IntKey], body: SignIn) -> Any:
     participant = _participant(request, participant_id)
-    return _run(request, lambda: services.sign_eligibility(
+    return answer(lambda: services.sign_eligibility(
         _actor(request, ELIGIBILITY_SIGN, participant.site.code), participant, password=body.password,
         comment=body.comment))
 
 
-@router.get("/{participant_id}/consents", response=_answers(list[ConsentOut]), auth=Requires(PARTICIPANT_VIEW),
+@router.get("/{participant_id}/consents", response=responses(list[ConsentOut], lookup=True), auth=Requires(PARTICIPANT_VIEW),
             summary="Consent and assent records")
 def consents(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     return ConsentRecord.objects.filter(participant=_participant(request, participant_id)).order_by("obtained_at", "id")
 
 
-@router.post("/{participant_id}/consents", response=_answers(ConsentOut), auth=Requires(CONSENT_RECORD),
+@router.post("/{participant_id}/consents", response=responses(ConsentOut, lookup=True), auth=Requires(CONSENT_RECORD),
              summary="Record a guardian's consent or the child's assent, with a scan or the obtainer's e-signature")
 def consent_add(request: HttpRequest, participant_id: Path[IntKey], body: ConsentIn) -> Any:
     participant = _participant(request, participant_id)
@@ -654,7 +614,7 @@ def consent_add(request: HttpRequest, participant_id: Path[IntKey], body: Consen
                 not_obtainable_reason=body.not_obtainable_reason, guardian_can_read=body.guardian_can_read,
                 witness_name=body.witness_name), scan=scan, password=body.password, comment=body.comment)
 
-    return _run(request, call)
+    return answer(call)
 
 
 def _consent_record(request: HttpRequest, pk: int) -> ConsentRecord:
@@ -662,7 +622,7 @@ def _consent_record(request: HttpRequest, pk: int) -> ConsentRecord:
                                                request.user, PARTICIPANT_VIEW), pk=pk)
 
 
-@router.post("/consents/{consent_id}/sign", response=_answers(ConsentOut), auth=Requires(CONSENT_RECORD),
+@router.post("/consents/{consent_id}/sign", response=responses(ConsentOut, lookup=True), auth=Requires(CONSENT_RECORD),
              summary="The person who obtained the consent signs its record (meaning: authored)")
 def consent_sign(request: HttpRequest, consent_id: Path[IntKey], body: SignIn) -> Any:
     record = _consent_record(request, consent_id)
@@ -672,89 +632,89 @@ def consent_sign(request: HttpRequest, consent_id: Path[IntKey], body: SignIn) -
                               comment=body.comment)
         return record
 
-    return _run(request, call)
+    return answer(call)
 
 
-@router.post("/consents/{consent_id}/scan", response=_answers(ConsentOut, conflict=True), auth=Requires(CONSENT_RECORD),
+@router.post("/consents/{consent_id}/scan", response=responses(ConsentOut, lookup=True, conflict=True), auth=Requires(CONSENT_RECORD),
              summary="Attach the scan of the signed paper form (stored encrypted)")
 def consent_scan(request: HttpRequest, consent_id: Path[IntKey], body: ScanIn) -> Any:
     record = _consent_record(request, consent_id)
-    return _run(request, lambda: services.attach_scan(_actor(request, CONSENT_RECORD, record.site.code), record,
+    return answer(lambda: services.attach_scan(_actor(request, CONSENT_RECORD, record.site.code), record,
                                                        _decode(body.scan_base64, "scan_base64"), reason=body.reason))
 
 
-@router.post("/{participant_id}/dissents", response=_answers(DissentOut), auth=Requires(DISSENT_RECORD),
+@router.post("/{participant_id}/dissents", response=responses(DissentOut, lookup=True), auth=Requires(DISSENT_RECORD),
              summary="Record the child's dissent: procedures pause")
 def dissent_add(request: HttpRequest, participant_id: Path[IntKey], body: DissentIn) -> Any:
     participant = _participant(request, participant_id)
-    return _run(request, lambda: services.record_dissent(
+    return answer(lambda: services.record_dissent(
         _actor(request, DISSENT_RECORD, participant.site.code), participant, occurred_at=body.occurred_at,
         context=body.context, description=body.description))
 
 
-@router.post("/dissents/{dissent_id}/resolve", response=_answers(DissentOut, conflict=True), auth=Requires(DISSENT_RESOLVE),
+@router.post("/dissents/{dissent_id}/resolve", response=responses(DissentOut, lookup=True, conflict=True), auth=Requires(DISSENT_RESOLVE),
              summary="An investigator resumes procedures after a dissent")
 def dissent_resolve(request: HttpRequest, dissent_id: Path[IntKey], body: ResolveIn) -> Any:
     dissent = get_object_or_404(permissions.scope(Dissent.objects.select_related("site"), request.user,
                                                   PARTICIPANT_VIEW), pk=dissent_id)
-    return _run(request, lambda: services.resolve_dissent(_actor(request, DISSENT_RESOLVE, dissent.site.code),
+    return answer(lambda: services.resolve_dissent(_actor(request, DISSENT_RESOLVE, dissent.site.code),
                                                            dissent, note=body.note))
 
 
-@router.post("/{participant_id}/withdrawal", response=_answers(WithdrawalOut), auth=Requires(WITHDRAW),
+@router.post("/{participant_id}/withdrawal", response=responses(WithdrawalOut, lookup=True), auth=Requires(WITHDRAW),
              summary="Withdraw, with its scope and whether the data so far may be used")
 def withdrawal(request: HttpRequest, participant_id: Path[IntKey], body: WithdrawIn) -> Any:
     participant = _participant(request, participant_id)
-    return _run(request, lambda: services.withdraw(
+    return answer(lambda: services.withdraw(
         _actor(request, WITHDRAW, participant.site.code), participant, withdrawn_on=body.withdrawn_on,
         requested_by=body.requested_by, scope=body.scope, data_use_allowed=body.data_use_allowed,
         reason=body.reason))
 
 
-@router.post("/{participant_id}/enrol", response=_answers(ParticipantOut), auth=Requires(ENROL),
+@router.post("/{participant_id}/enrol", response=responses(ParticipantOut, lookup=True), auth=Requires(ENROL),
              summary="Enrol an eligible, consented child in the open cohort (the reason when refused)")
 def enrol(request: HttpRequest, participant_id: Path[IntKey], body: EnrolIn) -> Any:
     participant = _participant(request, participant_id)
-    return _run(request, lambda: services.enrol(_actor(request, ENROL, participant.site.code), participant,
+    return answer(lambda: services.enrol(_actor(request, ENROL, participant.site.code), participant,
                                                 day0=body.day0))
 
 
-@router.post("/{participant_id}/dosing-day", response=_answers(ParticipantOut, conflict=True), auth=Requires(SCHEDULE),
+@router.post("/{participant_id}/dosing-day", response=responses(ParticipantOut, lookup=True, conflict=True), auth=Requires(SCHEDULE),
              summary="Set or move the dosing day; later visits are rescheduled")
 def dosing_day(request: HttpRequest, participant_id: Path[IntKey], body: DosingDayIn) -> Any:
     participant = _participant(request, participant_id)
-    return _run(request, lambda: services.set_dosing_day(
+    return answer(lambda: services.set_dosing_day(
         _actor(request, SCHEDULE, participant.site.code), participant, day0=body.day0,
         expected_version=body.expected_version, reason=body.reason))
 
 
-@router.post("/{participant_id}/dosed", response=_answers(ParticipantOut, conflict=True), auth=Requires(DOSING_RECORD),
+@router.post("/{participant_id}/dosed", response=responses(ParticipantOut, lookup=True, conflict=True), auth=Requires(DOSING_RECORD),
              summary="Record the dosing (Day 0)")
 def dosed(request: HttpRequest, participant_id: Path[IntKey], body: DosedIn) -> Any:
     participant = _participant(request, participant_id)
-    return _run(request, lambda: services.record_dosing(_actor(request, DOSING_RECORD, participant.site.code),
+    return answer(lambda: services.record_dosing(_actor(request, DOSING_RECORD, participant.site.code),
                                                          participant, dosed_on=body.dosed_on))
 
 
-@router.post("/{participant_id}/rescreen", response=_answers(ParticipantOut), auth=Requires(SCREEN),
+@router.post("/{participant_id}/rescreen", response=responses(ParticipantOut, lookup=True), auth=Requires(SCREEN),
              summary="Open a new screening attempt for a screen failure, linked to it")
 def rescreen(request: HttpRequest, participant_id: Path[IntKey], body: RescreenIn) -> Any:
     participant = _participant(request, participant_id)
-    return _run(request, lambda: services.rescreen(_actor(request, SCREEN, participant.site.code), participant,
+    return answer(lambda: services.rescreen(_actor(request, SCREEN, participant.site.code), participant,
                                                     screened_on=body.screened_on, reason=body.reason))
 
 
-@router.get("/{participant_id}/visits", response=_answers(list[VisitOut]), auth=Requires(PARTICIPANT_VIEW),
+@router.get("/{participant_id}/visits", response=responses(list[VisitOut], lookup=True), auth=Requires(PARTICIPANT_VIEW),
             summary="The participant's visit calendar")
 def visits(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
     return Visit.objects.filter(participant=_participant(request, participant_id)).order_by("order")
 
 
-@router.post("/visits/{visit_id}", response=_answers(VisitOut, conflict=True), auth=Requires(SCHEDULE),
+@router.post("/visits/{visit_id}", response=responses(VisitOut, lookup=True, conflict=True), auth=Requires(SCHEDULE),
              summary="Record that a visit took place (or was missed)")
 def visit_record(request: HttpRequest, visit_id: Path[IntKey], body: VisitIn) -> Any:
     visit = get_object_or_404(permissions.scope(Visit.objects.select_related("site", "participant"), request.user,
                                                 PARTICIPANT_VIEW), pk=visit_id)
-    return _run(request, lambda: services.record_visit(
+    return answer(lambda: services.record_visit(
         _actor(request, SCHEDULE, visit.site.code), visit, actual_date=body.actual_date, missed=body.missed,
         expected_version=body.expected_version, reason=body.reason))

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema
 
 from celltrial.accounts import permissions
 from celltrial.accounts.api_auth import Requires
+from celltrial.core.api_answers import refused
 from celltrial.core.errors import ValidationFailed
 from celltrial.core.fields import AwareDatetime, NoControlCharacters, bounded, responses
 from celltrial.product import services
@@ -107,12 +108,6 @@ def _unit(request: HttpRequest, unit_id: str) -> Unit:
                                                PRODUCT_VIEW), unit_id=unit_id)
 
 
-def _refused(exc: ValidationFailed) -> HttpResponse:
-    """A service's refusal as a 422 naming each field, like pydantic's own."""
-    detail = [{"loc": ["body", name], "msg": " ".join(msgs), "type": "value_error"} for name, msgs in exc.errors.items()]
-    return JsonResponse({"detail": detail}, status=422)
-
-
 @router.get("/lots", response=responses(list[LotOut]), summary="Lots visible to the caller")
 def lots(request: HttpRequest) -> Any:
     permissions.require(request.user, PRODUCT_VIEW)
@@ -175,7 +170,7 @@ def append_custody(request: HttpRequest, unit_id: Path[Code], body: EventIn) -> 
                                 event=body.event.value, occurred_at=body.occurred_at, place=body.place,
                                 notes=body.notes)
     except ValidationFailed as exc:
-        return _refused(exc)
+        return refused(exc)
     return _events(found)
 
 
@@ -203,7 +198,7 @@ def check(request: HttpRequest, unit_id: Path[Code], body: CheckIn) -> Any:
         made = services.bedside_check(permissions.actor_for(request.user, BEDSIDE, site), site_code=site,
                                       scanned_unit=body.scanned_unit, scanned_subject=body.scanned_subject)
     except ValidationFailed as exc:
-        return _refused(exc)
+        return refused(exc)
     return _check_out(made)
 
 
@@ -248,7 +243,7 @@ def allocate(request: HttpRequest, unit_id: Path[Code], body: AllocationIn) -> A
         made = services.allocate_unit(permissions.actor_for(request.user, ALLOCATE, site), found,
                                       subject_id=body.subject_id)
     except ValidationFailed as exc:
-        return _refused(exc)
+        return refused(exc)
     return _allocation_out(made)
 
 
@@ -261,10 +256,10 @@ def cancel_allocation(request: HttpRequest, unit_id: Path[Code], body: CancelIn)
     permissions.require(request.user, ALLOCATE, site)
     allocation = services.live_allocation(found)
     if allocation is None:
-        return _refused(ValidationFailed({"unit": ["The unit is not allocated."]}))
+        return refused(ValidationFailed({"unit": ["The unit is not allocated."]}))
     try:
         cancelled = services.cancel_allocation(permissions.actor_for(request.user, ALLOCATE, site), allocation,
                                                reason=body.reason)
     except ValidationFailed as exc:
-        return _refused(exc)
+        return refused(exc)
     return _allocation_out(cancelled)

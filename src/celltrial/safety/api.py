@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from celltrial.accounts import permissions
 from celltrial.accounts.api_auth import Requires
+from celltrial.core.api_answers import refused
 from celltrial.core.errors import ValidationFailed
 from celltrial.core.fields import AwareDatetime, NoControlCharacters, bounded, responses
 from celltrial.participants import interface as participants
@@ -90,11 +91,6 @@ class DltOut(Schema):
     proposals: list[dict[str, Any]]
 
 
-def _refused(exc: ValidationFailed) -> HttpResponse:
-    detail = [{"loc": ["body", name], "msg": " ".join(msgs), "type": "value_error"} for name, msgs in exc.errors.items()]
-    return JsonResponse({"detail": detail}, status=422)
-
-
 def _ae_out(ae: AdverseEvent) -> dict[str, Any]:
     return {"id": ae.pk, "participant_id": ae.participant_id, "subject": participants.subject_label(ae.participant),
             **{k: getattr(ae, k) for k in ("number", "info_version", "verbatim", "onset", "resolved", "ctcae_term",
@@ -142,7 +138,7 @@ def report(request: HttpRequest, participant_id: int, body: AeIn) -> Any:
         made = services.report_ae(permissions.actor_for(request.user, permission, child.site.code), child,
                                   **body.dict())
     except ValidationFailed as exc:
-        return _refused(exc)
+        return refused(exc)
     return _ae_out(made)
 
 
@@ -184,6 +180,6 @@ def submit(request: HttpRequest, safety_obligation_id: int, body: SubmissionIn) 
         services.record_submission(permissions.actor_for(request.user, permission, site), ob,
                                    submitted_at=body.submitted_at, recipient=body.recipient, reference=body.reference)
     except ValidationFailed as exc:
-        return _refused(exc)
+        return refused(exc)
     ob.refresh_from_db()
     return _obligation_out(ob)

@@ -21,7 +21,6 @@ from pydantic import Field
 
 from celltrial.accounts import permissions
 from celltrial.accounts.api_auth import Requires
-from celltrial.accounts.signatures import SignatureRefused
 from celltrial.capture.quality import records, services
 from celltrial.capture.quality.lists import missing_forms
 from celltrial.capture.quality.models import Lock, Query
@@ -36,15 +35,15 @@ from celltrial.capture.quality.permissions import (
     SDV_MARK,
 )
 from celltrial.capture.quality.rules.errors import QualityRefused
-from celltrial.core.errors import AccessDenied, ConflictError, ValidationFailed
+from celltrial.core.api_answers import answer
+from celltrial.core.errors import ValidationFailed
 from celltrial.core.fields import (
-    ErrorOut,
     IntKey,
     Limit,
     NoControlCharacters,
     Offset,
-    ValidationErrorOut,
     bounded,
+    responses,
 )
 
 router = Router(tags=["quality"])
@@ -53,38 +52,12 @@ Text = Annotated[str, bounded(1000), NoControlCharacters]
 Name = Annotated[str, bounded(100), NoControlCharacters]
 
 
-def _answers(ok: Any, *, lookup: bool = True, conflict: bool = False) -> dict[int, Any]:
-    answers: dict[int, Any] = {200: ok, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
-    if lookup:
-        answers[404] = ErrorOut
-    if conflict:
-        answers[409] = ConflictOut
-    return answers
-
-
-class ConflictOut(Schema):
-    detail: str
-    current_version: int
-    current_values: dict[str, Any]
-    attempted_values: dict[str, Any]
-
-
 def _run(request: HttpRequest, call: Any) -> Any:
     try:
-        return call()
-    except ConflictError as exc:
-        return JsonResponse({"detail": str(exc), "current_version": exc.current_version,
-                             "current_values": exc.current_values, "attempted_values": exc.attempted_values},
-                            status=409, json_dumps_params={"ensure_ascii": False})
-    except (ValidationFailed, SignatureRefused) as exc:
-        detail = [{"loc": ["body", name] if name != "__all__" else ["body"], "msg": " ".join(msgs),
-                   "type": "value_error"} for name, msgs in exc.errors.items()]
-        return JsonResponse({"detail": detail}, status=422, json_dumps_params={"ensure_ascii": False})
+        return answer(call)
     except QualityRefused as exc:
         return JsonResponse({"detail": [{"loc": ["body"], "msg": str(exc), "type": exc.code}]}, status=422,
                             json_dumps_params={"ensure_ascii": False})
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
 
 
 def _actor(request: HttpRequest, permission: str, site_code: str) -> Any:
@@ -268,7 +241,7 @@ class RunOut(Schema):
 # --- queries --------------------------------------------------------------------------------------------
 
 
-@router.get("/queries", response=_answers(list[QueryOut], lookup=False), auth=Requires(QUALITY_VIEW),
+@router.get("/queries", response=responses(list[QueryOut]), auth=Requires(QUALITY_VIEW),
             summary="Queries of the caller's sites")
 def query_list(request: HttpRequest, filters: QueryParams[QueryFilter]) -> Any:
     qs = permissions.scope(Query.objects.select_related("site"), request.user, QUALITY_VIEW)
@@ -283,12 +256,12 @@ def query_list(request: HttpRequest, filters: QueryParams[QueryFilter]) -> Any:
     return list(qs[filters.offset: filters.offset + filters.limit])
 
 
-@router.get("/queries/{quality_query_id}", response=_answers(QueryOut), auth=Requires(QUALITY_VIEW), summary="One query")
+@router.get("/queries/{quality_query_id}", response=responses(QueryOut, lookup=True), auth=Requires(QUALITY_VIEW), summary="One query")
 def query_get(request: HttpRequest, quality_query_id: IntKey) -> Any:
     return _query(request, quality_query_id)
 
 
-@router.post("/queries", response=_answers(QueryOut, lookup=False), auth=Requires(QUERY_RAISE),
+@router.post("/queries", response=responses(QueryOut), auth=Requires(QUERY_RAISE),
              summary="Raise a manual query on any field")
 def query_raise(request: HttpRequest, body: RaiseIn) -> Any:
     def call() -> Any:
@@ -300,7 +273,7 @@ def query_raise(request: HttpRequest, body: RaiseIn) -> Any:
     return _run(request, call)
 
 
-@router.post("/queries/{quality_query_id}/answer", response=_answers(QueryOut, conflict=True), auth=Requires(QUERY_ANSWER),
+@router.post("/queries/{quality_query_id}/answer", response=responses(QueryOut, lookup=True, conflict=True), auth=Requires(QUERY_ANSWER),
              summary="Answer an open query")
 def query_answer(request: HttpRequest, quality_query_id: IntKey, body: AnswerIn) -> Any:
     query = _query(request, quality_query_id)
@@ -308,7 +281,7 @@ def query_answer(request: HttpRequest, quality_query_id: IntKey, body: AnswerIn)
                                                        answer=body.answer, expected_version=body.version))
 
 
-@router.post("/queries/{quality_query_id}/close", response=_answers(QueryOut, conflict=True), auth=Requires(QUERY_CLOSE),
+@router.post("/queries/{quality_query_id}/close", response=responses(QueryOut, lookup=True, conflict=True), auth=Requires(QUERY_CLOSE),
              summary="Close an open or answered query")
 def query_close(request: HttpRequest, quality_query_id: IntKey, body: NoteIn) -> Any:
     query = _query(request, quality_query_id)
@@ -316,7 +289,7 @@ def query_close(request: HttpRequest, quality_query_id: IntKey, body: NoteIn) ->
                                                       note=body.note, expected_version=body.version))
 
 
-@router.post("/queries/{quality_query_id}/reopen", response=_answers(QueryOut, conflict=True), auth=Requires(QUERY_CLOSE),
+@router.post("/queries/{quality_query_id}/reopen", response=responses(QueryOut, lookup=True, conflict=True), auth=Requires(QUERY_CLOSE),
              summary="Re-open a closed query or send an answer back")
 def query_reopen(request: HttpRequest, quality_query_id: IntKey, body: NoteIn) -> Any:
     query = _query(request, quality_query_id)
@@ -327,7 +300,7 @@ def query_reopen(request: HttpRequest, quality_query_id: IntKey, body: NoteIn) -
 # --- SDV, locks, casebook -------------------------------------------------------------------------------
 
 
-@router.post("/sdv", response=_answers(SdvOut, lookup=False), auth=Requires(SDV_MARK),
+@router.post("/sdv", response=responses(SdvOut), auth=Requires(SDV_MARK),
              summary="Mark a form source-data verified")
 def sdv(request: HttpRequest, body: SdvIn) -> Any:
     def call() -> Any:
@@ -338,7 +311,7 @@ def sdv(request: HttpRequest, body: SdvIn) -> Any:
     return _run(request, call)
 
 
-@router.get("/locks", response=_answers(list[LockOut], lookup=False), auth=Requires(LOCK_MANAGE),
+@router.get("/locks", response=responses(list[LockOut]), auth=Requires(LOCK_MANAGE),
             summary="Freezes and locks")
 def lock_list(request: HttpRequest, filters: QueryParams[LockFilter]) -> Any:
     qs = permissions.scope(Lock.objects.all(), request.user, LOCK_MANAGE)
@@ -347,7 +320,7 @@ def lock_list(request: HttpRequest, filters: QueryParams[LockFilter]) -> Any:
     return list(qs[filters.offset: filters.offset + filters.limit])
 
 
-@router.post("/locks", response=_answers(LockOut, lookup=False), auth=Requires(LOCK_MANAGE),
+@router.post("/locks", response=responses(LockOut), auth=Requires(LOCK_MANAGE),
              summary="Freeze or lock a form, a visit, a participant or the database")
 def lock_place(request: HttpRequest, body: LockIn) -> Any:
     def call() -> Any:
@@ -363,7 +336,7 @@ def lock_place(request: HttpRequest, body: LockIn) -> Any:
     return _run(request, call)
 
 
-@router.post("/locks/{quality_lock_id}/release", response=_answers(LockOut, conflict=True), auth=Requires(LOCK_MANAGE),
+@router.post("/locks/{quality_lock_id}/release", response=responses(LockOut, lookup=True, conflict=True), auth=Requires(LOCK_MANAGE),
              summary="Unfreeze or unlock, with a reason")
 def lock_release(request: HttpRequest, quality_lock_id: IntKey, body: ReleaseIn) -> Any:
     hold = get_object_or_404(permissions.scope(Lock.objects.all(), request.user, LOCK_MANAGE), pk=quality_lock_id)
@@ -371,7 +344,7 @@ def lock_release(request: HttpRequest, quality_lock_id: IntKey, body: ReleaseIn)
                                                        reason=body.reason, expected_version=body.version))
 
 
-@router.post("/casebooks/{participant_id}/sign", response=_answers(SignatureOut), auth=Requires(CASEBOOK_SIGN),
+@router.post("/casebooks/{participant_id}/sign", response=responses(SignatureOut, lookup=True), auth=Requires(CASEBOOK_SIGN),
              summary="The investigator's e-signature on a participant's casebook")
 def casebook_sign(request: HttpRequest, participant_id: IntKey, body: SignIn) -> Any:
     def call() -> Any:
@@ -385,7 +358,7 @@ def casebook_sign(request: HttpRequest, participant_id: IntKey, body: SignIn) ->
 # --- lists and the batch run ----------------------------------------------------------------------------
 
 
-@router.get("/missing", response=_answers(list[GapOut], lookup=False), auth=Requires(QUALITY_VIEW),
+@router.get("/missing", response=responses(list[GapOut]), auth=Requires(QUALITY_VIEW),
             summary="Missing, incomplete and overdue forms at the caller's sites")
 def missing(request: HttpRequest, filters: QueryParams[MissingFilter]) -> Any:
     allowed = permissions.site_codes_with(request.user, QUALITY_VIEW)
@@ -396,7 +369,7 @@ def missing(request: HttpRequest, filters: QueryParams[MissingFilter]) -> Any:
             and (not filters.site or g.site == filters.site) and (not filters.kind or g.kind == filters.kind)][:1000]
 
 
-@router.post("/checks/run", response=_answers(RunOut, lookup=False), auth=Requires(CHECKS_RUN),
+@router.post("/checks/run", response=responses(RunOut), auth=Requires(CHECKS_RUN),
              summary="Run every edit check in the worker (of the caller's sites)")
 def checks_run(request: HttpRequest) -> Any:
     from celltrial.capture.quality.tasks import run_checks_task
