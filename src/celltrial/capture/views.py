@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -41,12 +40,6 @@ GUARDIAN_RATE = 30  # requests per token and per address, per 10 minutes
 
 def _lang() -> str:
     return "zh" if (get_language() or "en").lower().startswith("zh") else "en"
-
-
-def _actor(request: HttpRequest, permission: str, site_code: str) -> Any:
-    if not permissions.has_perm(request.user, permission, site_code):
-        raise PermissionDenied(permission)
-    return permissions.actor_for(request.user, permission, site_code)
 
 
 def _link(names: tuple[str, ...], participant: Any) -> str:
@@ -195,7 +188,7 @@ def form_page(request: HttpRequest, pk: int, visit: str, form: str, repeat: int 
         values = dict(existing.values) if existing else initial_values(
             form_def, today=services.site_today(child.site.code), now=services.site_now(child.site.code))
         return _form_page(request, child, visit, form, repeat, values=values)
-    actor = _actor(request, FORM_ENTER, child.site.code)
+    actor = permissions.actor_for(request.user, FORM_ENTER, child.site.code)
     typed = pages.typed_for_display(form_def, request.POST)
     complete = request.POST.get("action") != "draft"
     try:
@@ -256,7 +249,7 @@ def stored_file(request: HttpRequest, pk: int, visit: str, form: str, repeat: in
     """The stored bytes of one file or signature field of one form record (checked against their SHA-256;
     the read is audited). Another site's participant is not found, as on every capture page."""
     child = participant_ref.get_visible(request.user, CAPTURE_VIEW, pk)
-    actor = _actor(request, CAPTURE_VIEW, child.site.code)
+    actor = permissions.actor_for(request.user, CAPTURE_VIEW, child.site.code)
     try:
         found = downloads.read_file(actor, child, visit=visit, form=form, repeat=repeat, field=field)
     except downloads.FileMissing:
@@ -276,7 +269,7 @@ def stored_file(request: HttpRequest, pk: int, visit: str, form: str, repeat: in
 @require_POST
 def guardian_link(request: HttpRequest, pk: int, visit: str, form: str) -> HttpResponse:
     child = participant_ref.get_visible(request.user, CAPTURE_VIEW, pk)
-    actor = _actor(request, GUARDIAN_LINK, child.site.code)
+    actor = permissions.actor_for(request.user, GUARDIAN_LINK, child.site.code)
     try:
         issued = services.issue_guardian_link(actor, child, visit=visit, form=form)
     except InputError as exc:

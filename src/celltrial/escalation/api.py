@@ -83,11 +83,6 @@ class SignIn(Schema):
     comment: Annotated[str, bounded(1000)] = ""
 
 
-def _actor(request: HttpRequest, permission: str) -> Any:
-    permissions.require(request.user, permission, "")
-    return permissions.actor_for(request.user, permission, "")
-
-
 def _packet_out(packet: Packet) -> dict[str, Any]:
     decision = Decision.objects.filter(packet=packet).values_list("pk", flat=True).first()
     return {"id": packet.pk, "cohort": packet.cohort.number, "kind": packet.kind,
@@ -123,7 +118,7 @@ def recommendation(request: HttpRequest) -> Any:
 
 @router.post("/packets", response=responses(PacketOut), auth=Requires(PACKET_FREEZE, trial_wide=True), summary="Freeze the current cohort's SRC packet")
 def freeze(request: HttpRequest, body: PacketIn) -> Any:
-    actor = _actor(request, PACKET_FREEZE)
+    actor = permissions.actor_for(request.user, PACKET_FREEZE, "")
     try:
         packet = services.freeze_packet(actor, kind=body.kind)
     except ValidationFailed as exc:
@@ -141,7 +136,7 @@ def packet(request: HttpRequest, escalation_packet_id: Path[int]) -> Any:
 @router.post("/packets/{escalation_packet_id}/decision", response=responses(DecisionOut, lookup=True), auth=Requires(DECISION_SIGN, trial_wide=True),
              summary="Propose the SRC decision on a packet")
 def propose(request: HttpRequest, escalation_packet_id: Path[int], body: DecisionIn) -> Any:
-    actor = _actor(request, DECISION_SIGN)
+    actor = permissions.actor_for(request.user, DECISION_SIGN, "")
     found = get_object_or_404(Packet.objects.select_related("cohort"), pk=escalation_packet_id)
     try:
         decision = services.propose_decision(actor, found, choice=body.choice, rationale=body.rationale,
@@ -161,7 +156,7 @@ def decision(request: HttpRequest, escalation_decision_id: Path[int]) -> Any:
              auth=Requires(DECISION_SIGN, trial_wide=True),
              summary="Sign an SRC decision (re-enter the password); it takes effect at the quorum")
 def sign(request: HttpRequest, escalation_decision_id: Path[int], body: SignIn) -> Any:
-    actor = _actor(request, DECISION_SIGN)
+    actor = permissions.actor_for(request.user, DECISION_SIGN, "")
     found = get_object_or_404(Decision, pk=escalation_decision_id)
     try:
         services.sign_decision(actor, found, password=body.password, comment=body.comment)

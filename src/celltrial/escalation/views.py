@@ -28,10 +28,6 @@ def _has(request: HttpRequest, permission: str) -> bool:
     return permissions.has_perm(request.user, permission, "")
 
 
-def _actor(request: HttpRequest, permission: str) -> Any:
-    return permissions.actor_for(request.user, permission, "")
-
-
 def _guard(request: HttpRequest, permission: str) -> None:
     if not _has(request, permission):
         raise PermissionDenied(permission)
@@ -81,7 +77,7 @@ def freeze(request: HttpRequest) -> HttpResponse:
     form = forms.FreezeForm(request.POST)
     if form.is_valid():
         try:
-            packet = services.freeze_packet(_actor(request, PACKET_FREEZE), kind=form.cleaned_data["kind"])
+            packet = services.freeze_packet(permissions.actor_for(request.user, PACKET_FREEZE, ""), kind=form.cleaned_data["kind"])
         except ValidationFailed as exc:
             messages.error(request, " ".join(" ".join(str(m) for m in msgs) for msgs in exc.errors.values()))
         except AccessDenied as exc:
@@ -141,7 +137,7 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.DecisionForm(request.POST, choices=[(c, _(services.CHOICE_LABELS[c])) for c in choices])
     if form.is_valid():
         try:
-            services.propose_decision(_actor(request, DECISION_SIGN), found, choice=form.cleaned_data["choice"],
+            services.propose_decision(permissions.actor_for(request.user, DECISION_SIGN, ""), found, choice=form.cleaned_data["choice"],
                                       rationale=form.cleaned_data["rationale"],
                                       dose_level=form.cleaned_data["dose_level"] or None,
                                       next_capacity=form.cleaned_data["next_capacity"])
@@ -163,7 +159,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.SignForm(request.POST)
     if form.is_valid():
         try:
-            services.sign_decision(_actor(request, DECISION_SIGN), decision, password=form.cleaned_data["password"],
+            services.sign_decision(permissions.actor_for(request.user, DECISION_SIGN, ""), decision, password=form.cleaned_data["password"],
                                    comment=form.cleaned_data["comment"])
         except ValidationFailed as exc:
             show_errors(form, exc)

@@ -46,11 +46,6 @@ def _guard(request: HttpRequest, permission: str, site_code: str) -> None:
         raise PermissionDenied(permission)
 
 
-def _actor(request: HttpRequest, permission: str, site_code: str) -> Any:
-    return permissions.actor_for(request.user, permission, site_code)
-
-
-
 def _conflict_rows(exc: ConflictError) -> list[tuple[str, Any, Any]]:
     return [(name, exc.current_values.get(name), exc.attempted_values.get(name)) for name in exc.attempted_values
             if exc.current_values.get(name) != exc.attempted_values.get(name)]
@@ -117,7 +112,7 @@ def enter(request: HttpRequest, participant_id: int, visit: str) -> HttpResponse
         if form.is_valid():
             data = form.cleaned_data
             ok, _made = attempt(form, lambda: services.enter_panel(
-                _actor(request, LAB_ENTER, site_code), subject, visit=visit, collected_at=data["collected_at"],
+                permissions.actor_for(request.user, LAB_ENTER, site_code), subject, visit=visit, collected_at=data["collected_at"],
                 values=form.values(), comment=data.get("comment", "")))
             if ok:
                 messages.success(request, _("Results entered, flagged and graded."))
@@ -152,7 +147,7 @@ def correct(request: HttpRequest, result_id: int) -> HttpResponse:
             data = form.cleaned_data
             try:
                 ok, _saved = attempt(form, lambda: services.correct_result(
-                    _actor(request, LAB_ENTER, result.site.code), result, value=data["value"],
+                    permissions.actor_for(request.user, LAB_ENTER, result.site.code), result, value=data["value"],
                     unit=data.get("unit") or "", expected_version=data["version"], reason=data["reason"]))
             except ConflictError as exc:
                 ok, conflict, rows = False, str(exc), _conflict_rows(exc)
@@ -181,7 +176,7 @@ def vitals(request: HttpRequest, participant_id: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             ok, _made = attempt(form, lambda: services.record_infusion_vitals(
-                _actor(request, LAB_ENTER, site_code), subject, time_point=data["time_point"],
+                permissions.actor_for(request.user, LAB_ENTER, site_code), subject, time_point=data["time_point"],
                 infusion_started_at=data["infusion_started_at"], measured_at=data["measured_at"],
                 values=form.readings()))
             if ok:
@@ -210,7 +205,7 @@ def vitals_correct(request: HttpRequest, vitals_id: int) -> HttpResponse:
             data = form.cleaned_data
             try:
                 ok, _saved = attempt(form, lambda: services.correct_infusion_vitals(
-                    _actor(request, LAB_ENTER, found.site.code), found, measured_at=data["measured_at"],
+                    permissions.actor_for(request.user, LAB_ENTER, found.site.code), found, measured_at=data["measured_at"],
                     values=form.readings(), expected_version=data["version"], reason=data["reason"]))
             except ConflictError as exc:
                 ok, conflict, rows = False, str(exc), _conflict_rows(exc)
@@ -247,7 +242,7 @@ def ranges(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", _("The file is larger than 1 MB."))
             else:
                 ok, made = attempt(form, lambda: services.load_reference_ranges(
-                    _actor(request, RANGES_MANAGE, code), site_code=code, content=upload.read(), name=upload.name))
+                    permissions.actor_for(request.user, RANGES_MANAGE, code), site_code=code, content=upload.read(), name=upload.name))
                 if ok:
                     messages.success(request, _("Reference ranges loaded."))
                     return redirect("labs_range_set", set_id=made.pk)

@@ -75,12 +75,6 @@ def _participant(request: HttpRequest, pk: int) -> Participant:
     return get_object_or_404(queries.visible(request.user).select_related("site"), pk=pk)
 
 
-def _actor(request: HttpRequest, permission: str, site_code: str) -> Any:
-    if not permissions.has_perm(request.user, permission, site_code):
-        raise PermissionDenied(permission)
-    return permissions.actor_for(request.user, permission, site_code)
-
-
 # --- schemas ----------------------------------------------------------------------------------------
 
 
@@ -431,7 +425,7 @@ def prescreening_list(request: HttpRequest, paging: Query[Paging]) -> Any:
              summary="Add a pre-screening log entry")
 def prescreening_add(request: HttpRequest, body: PrescreeningIn) -> Any:
     return answer(lambda: services.log_prescreening(
-        _actor(request, PRESCREEN, body.site), site_code=body.site, logged_on=body.logged_on,
+        permissions.actor_for(request.user, PRESCREEN, body.site), site_code=body.site, logged_on=body.logged_on,
         referral_source=body.referral_source, age_band=body.age_band, outcome=body.outcome, reason=body.reason))
 
 
@@ -450,7 +444,7 @@ def participant_list(request: HttpRequest, filters: Query[ListFilter]) -> Any:
              summary="Open a screening attempt: identity into the vault, a screening number back")
 def screen(request: HttpRequest, body: ScreenIn) -> Any:
     def call() -> Any:
-        actor = _actor(request, SCREEN, body.site)
+        actor = permissions.actor_for(request.user, SCREEN, body.site)
         prescreening = None
         if body.prescreening_id is not None:
             prescreening = permissions.scope(PreScreening.objects.all(), request.user, SCREEN).filter(
@@ -502,7 +496,7 @@ def documents(request: HttpRequest) -> Any:
              auth=Requires(CONSENT_DOCUMENT_MANAGE), summary="Add an approved version of a consent or assent form")
 def document_add(request: HttpRequest, body: DocumentIn) -> Any:
     return answer(lambda: services.add_consent_document(
-        _actor(request, CONSENT_DOCUMENT_MANAGE, body.site), site_code=body.site, kind=body.kind,
+        permissions.actor_for(request.user, CONSENT_DOCUMENT_MANAGE, body.site), site_code=body.site, kind=body.kind,
         language=body.language, version=body.version, ec_approved_on=body.ec_approved_on,
         valid_from=body.valid_from, valid_until=body.valid_until, file_name=body.file_name,
         content=_decode(body.content_base64, "content_base64")))
@@ -553,7 +547,7 @@ def identity_edit(request: HttpRequest, participant_id: Path[IntKey], body: Iden
     participant = _participant(request, participant_id)
 
     def call() -> Any:
-        services.edit_identity(_actor(request, IDENTITY_EDIT, participant.site.code), participant,
+        services.edit_identity(permissions.actor_for(request.user, IDENTITY_EDIT, participant.site.code), participant,
                                {str(k): v for k, v in body.changes.items()}, expected_version=body.expected_version,
                                reason=body.reason)
         return identity(request, participant_id)
@@ -574,7 +568,7 @@ def form_save(request: HttpRequest, participant_id: Path[IntKey], visit: Path[An
               form: Path[Annotated[str, bounded(100), NoControlCharacters]], body: FormIn) -> Any:
     participant = _participant(request, participant_id)
     return answer(lambda: services.save_form(
-        _actor(request, DATA_ENTER, participant.site.code), participant, visit=visit, form=form,
+        permissions.actor_for(request.user, DATA_ENTER, participant.site.code), participant, visit=visit, form=form,
         values=body.values, expected_version=body.expected_version, reason=body.reason))
 
 
@@ -590,7 +584,7 @@ def eligibility(request: HttpRequest, participant_id: Path[IntKey]) -> Any:
 def eligibility_sign(request: HttpRequest, participant_id: Path[IntKey], body: SignIn) -> Any:
     participant = _participant(request, participant_id)
     return answer(lambda: services.sign_eligibility(
-        _actor(request, ELIGIBILITY_SIGN, participant.site.code), participant, password=body.password,
+        permissions.actor_for(request.user, ELIGIBILITY_SIGN, participant.site.code), participant, password=body.password,
         comment=body.comment))
 
 
@@ -608,7 +602,7 @@ def consent_add(request: HttpRequest, participant_id: Path[IntKey], body: Consen
     def call() -> Any:
         scan = _decode(body.scan_base64, "scan_base64") if body.scan_base64 else None
         return services.record_consent(
-            _actor(request, CONSENT_RECORD, participant.site.code), participant, services.ConsentInput(
+            permissions.actor_for(request.user, CONSENT_RECORD, participant.site.code), participant, services.ConsentInput(
                 kind=body.kind, document_id=body.document_id, obtained_at=body.obtained_at,
                 guardian_slot=body.guardian_slot, method=body.method, outcome=body.outcome,
                 not_obtainable_reason=body.not_obtainable_reason, guardian_can_read=body.guardian_can_read,
@@ -628,7 +622,7 @@ def consent_sign(request: HttpRequest, consent_id: Path[IntKey], body: SignIn) -
     record = _consent_record(request, consent_id)
 
     def call() -> Any:
-        services.sign_consent(_actor(request, CONSENT_RECORD, record.site.code), record, password=body.password,
+        services.sign_consent(permissions.actor_for(request.user, CONSENT_RECORD, record.site.code), record, password=body.password,
                               comment=body.comment)
         return record
 
@@ -639,7 +633,7 @@ def consent_sign(request: HttpRequest, consent_id: Path[IntKey], body: SignIn) -
              summary="Attach the scan of the signed paper form (stored encrypted)")
 def consent_scan(request: HttpRequest, consent_id: Path[IntKey], body: ScanIn) -> Any:
     record = _consent_record(request, consent_id)
-    return answer(lambda: services.attach_scan(_actor(request, CONSENT_RECORD, record.site.code), record,
+    return answer(lambda: services.attach_scan(permissions.actor_for(request.user, CONSENT_RECORD, record.site.code), record,
                                                        _decode(body.scan_base64, "scan_base64"), reason=body.reason))
 
 
@@ -648,7 +642,7 @@ def consent_scan(request: HttpRequest, consent_id: Path[IntKey], body: ScanIn) -
 def dissent_add(request: HttpRequest, participant_id: Path[IntKey], body: DissentIn) -> Any:
     participant = _participant(request, participant_id)
     return answer(lambda: services.record_dissent(
-        _actor(request, DISSENT_RECORD, participant.site.code), participant, occurred_at=body.occurred_at,
+        permissions.actor_for(request.user, DISSENT_RECORD, participant.site.code), participant, occurred_at=body.occurred_at,
         context=body.context, description=body.description))
 
 
@@ -657,7 +651,7 @@ def dissent_add(request: HttpRequest, participant_id: Path[IntKey], body: Dissen
 def dissent_resolve(request: HttpRequest, dissent_id: Path[IntKey], body: ResolveIn) -> Any:
     dissent = get_object_or_404(permissions.scope(Dissent.objects.select_related("site"), request.user,
                                                   PARTICIPANT_VIEW), pk=dissent_id)
-    return answer(lambda: services.resolve_dissent(_actor(request, DISSENT_RESOLVE, dissent.site.code),
+    return answer(lambda: services.resolve_dissent(permissions.actor_for(request.user, DISSENT_RESOLVE, dissent.site.code),
                                                            dissent, note=body.note))
 
 
@@ -666,7 +660,7 @@ def dissent_resolve(request: HttpRequest, dissent_id: Path[IntKey], body: Resolv
 def withdrawal(request: HttpRequest, participant_id: Path[IntKey], body: WithdrawIn) -> Any:
     participant = _participant(request, participant_id)
     return answer(lambda: services.withdraw(
-        _actor(request, WITHDRAW, participant.site.code), participant, withdrawn_on=body.withdrawn_on,
+        permissions.actor_for(request.user, WITHDRAW, participant.site.code), participant, withdrawn_on=body.withdrawn_on,
         requested_by=body.requested_by, scope=body.scope, data_use_allowed=body.data_use_allowed,
         reason=body.reason))
 
@@ -675,7 +669,7 @@ def withdrawal(request: HttpRequest, participant_id: Path[IntKey], body: Withdra
              summary="Enrol an eligible, consented child in the open cohort (the reason when refused)")
 def enrol(request: HttpRequest, participant_id: Path[IntKey], body: EnrolIn) -> Any:
     participant = _participant(request, participant_id)
-    return answer(lambda: services.enrol(_actor(request, ENROL, participant.site.code), participant,
+    return answer(lambda: services.enrol(permissions.actor_for(request.user, ENROL, participant.site.code), participant,
                                                 day0=body.day0))
 
 
@@ -684,7 +678,7 @@ def enrol(request: HttpRequest, participant_id: Path[IntKey], body: EnrolIn) -> 
 def dosing_day(request: HttpRequest, participant_id: Path[IntKey], body: DosingDayIn) -> Any:
     participant = _participant(request, participant_id)
     return answer(lambda: services.set_dosing_day(
-        _actor(request, SCHEDULE, participant.site.code), participant, day0=body.day0,
+        permissions.actor_for(request.user, SCHEDULE, participant.site.code), participant, day0=body.day0,
         expected_version=body.expected_version, reason=body.reason))
 
 
@@ -692,7 +686,7 @@ def dosing_day(request: HttpRequest, participant_id: Path[IntKey], body: DosingD
              summary="Record the dosing (Day 0)")
 def dosed(request: HttpRequest, participant_id: Path[IntKey], body: DosedIn) -> Any:
     participant = _participant(request, participant_id)
-    return answer(lambda: services.record_dosing(_actor(request, DOSING_RECORD, participant.site.code),
+    return answer(lambda: services.record_dosing(permissions.actor_for(request.user, DOSING_RECORD, participant.site.code),
                                                          participant, dosed_on=body.dosed_on))
 
 
@@ -700,7 +694,7 @@ def dosed(request: HttpRequest, participant_id: Path[IntKey], body: DosedIn) -> 
              summary="Open a new screening attempt for a screen failure, linked to it")
 def rescreen(request: HttpRequest, participant_id: Path[IntKey], body: RescreenIn) -> Any:
     participant = _participant(request, participant_id)
-    return answer(lambda: services.rescreen(_actor(request, SCREEN, participant.site.code), participant,
+    return answer(lambda: services.rescreen(permissions.actor_for(request.user, SCREEN, participant.site.code), participant,
                                                     screened_on=body.screened_on, reason=body.reason))
 
 
@@ -716,5 +710,5 @@ def visit_record(request: HttpRequest, visit_id: Path[IntKey], body: VisitIn) ->
     visit = get_object_or_404(permissions.scope(Visit.objects.select_related("site", "participant"), request.user,
                                                 PARTICIPANT_VIEW), pk=visit_id)
     return answer(lambda: services.record_visit(
-        _actor(request, SCHEDULE, visit.site.code), visit, actual_date=body.actual_date, missed=body.missed,
+        permissions.actor_for(request.user, SCHEDULE, visit.site.code), visit, actual_date=body.actual_date, missed=body.missed,
         expected_version=body.expected_version, reason=body.reason))

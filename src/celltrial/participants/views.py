@@ -81,12 +81,6 @@ def _participant(request: HttpRequest, pk: int) -> Participant:
     return get_object_or_404(queries.visible(request.user).select_related("site"), pk=pk)
 
 
-def _actor(request: HttpRequest, permission: str, site_code: str) -> Any:
-    if not permissions.has_perm(request.user, permission, site_code):
-        raise PermissionDenied(permission)
-    return permissions.actor_for(request.user, permission, site_code)
-
-
 def _zone(site_code: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(site_time_zones().get(site_code) or "Asia/Shanghai")
 
@@ -143,7 +137,7 @@ def prescreening_add(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            entry = services.log_prescreening(_actor(request, PRESCREEN, data["site"]), site_code=data["site"],
+            entry = services.log_prescreening(permissions.actor_for(request.user, PRESCREEN, data["site"]), site_code=data["site"],
                                               logged_on=data["logged_on"], referral_source=data["referral_source"],
                                               age_band=data["age_band"], outcome=data["outcome"], reason=data["reason"])
         except ValidationFailed as exc:
@@ -169,7 +163,7 @@ def participant_screen(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                actor = _actor(request, SCREEN, data["site"])
+                actor = permissions.actor_for(request.user, SCREEN, data["site"])
                 if not permissions.has_perm(request.user, PII_VIEW, data["site"]):
                     raise AccessDenied(PII_VIEW, data["site"])
                 prescreening = (PreScreening.objects.filter(pk=data["prescreening"]).first()
@@ -318,7 +312,7 @@ def _post(permission: str, *, form_key: str | None = None) -> Callable[..., Any]
         @requires(permission)
         def view(request: HttpRequest, pk: int) -> HttpResponse:
             participant = _participant(request, pk)
-            actor = _actor(request, permission, participant.site.code)
+            actor = permissions.actor_for(request.user, permission, participant.site.code)
             try:
                 result = handler(request, participant, actor)
             except ConflictError as exc:
@@ -395,7 +389,7 @@ def _record(request: HttpRequest, pk: int) -> ConsentRecord:
 @requires(CONSENT_RECORD)
 def consent_sign(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
-    actor = _actor(request, CONSENT_RECORD, record.site.code)
+    actor = permissions.actor_for(request.user, CONSENT_RECORD, record.site.code)
     form = pforms.SignForm(request.POST)
     if form.is_valid():
         try:
@@ -412,7 +406,7 @@ def consent_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(CONSENT_RECORD)
 def consent_scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
-    actor = _actor(request, CONSENT_RECORD, record.site.code)
+    actor = permissions.actor_for(request.user, CONSENT_RECORD, record.site.code)
     if not permissions.has_perm(request.user, PII_VIEW, record.site.code):
         raise PermissionDenied(PII_VIEW)
     form = pforms.ScanForm(request.POST, request.FILES)
@@ -464,7 +458,7 @@ def dissent_record(request: HttpRequest, participant: Participant, actor: Any) -
 def dissent_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     dissent = get_object_or_404(permissions.scope(Dissent.objects.select_related("site"), request.user,
                                                   PARTICIPANT_VIEW), pk=pk)
-    actor = _actor(request, DISSENT_RESOLVE, dissent.site.code)
+    actor = permissions.actor_for(request.user, DISSENT_RESOLVE, dissent.site.code)
     form = pforms.ResolveForm(request.POST)
     if form.is_valid():
         try:
@@ -529,7 +523,7 @@ def participant_rescreen(request: HttpRequest, participant: Participant, actor: 
 def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(permissions.scope(Visit.objects.select_related("participant", "site"), request.user,
                                                 PARTICIPANT_VIEW), pk=pk)
-    actor = _actor(request, SCHEDULE, visit.site.code)
+    actor = permissions.actor_for(request.user, SCHEDULE, visit.site.code)
     form = pforms.VisitForm(request.POST)
     if form.is_valid():
         try:
@@ -572,7 +566,7 @@ def participant_identity(request: HttpRequest, pk: int) -> HttpResponse:
     actor = permissions.actor_for(request.user, PARTICIPANT_VIEW, site)
     identity = services.reveal_identity(actor, participant)
     if request.method == "POST":
-        edit_actor = _actor(request, IDENTITY_EDIT, site)
+        edit_actor = permissions.actor_for(request.user, IDENTITY_EDIT, site)
         form = pforms.IdentityEditForm(request.POST)
         if not form.is_valid():
             return _identity_page(request, participant, form, status=400)
@@ -675,7 +669,7 @@ def participant_screening(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(DATA_ENTER)
 def participant_form_save(request: HttpRequest, pk: int, form: str) -> HttpResponse:
     participant = _participant(request, pk)
-    actor = _actor(request, DATA_ENTER, participant.site.code)
+    actor = permissions.actor_for(request.user, DATA_ENTER, participant.site.code)
     _n, p = state.protocol()
     definitions = {f.name: f for f in state.entered_forms(p, "SCR")}
     if form not in definitions:
@@ -706,7 +700,7 @@ def participant_form_save(request: HttpRequest, pk: int, form: str) -> HttpRespo
 @requires(ELIGIBILITY_SIGN)
 def eligibility_sign(request: HttpRequest, pk: int) -> HttpResponse:
     participant = _participant(request, pk)
-    actor = _actor(request, ELIGIBILITY_SIGN, participant.site.code)
+    actor = permissions.actor_for(request.user, ELIGIBILITY_SIGN, participant.site.code)
     form = pforms.SignForm(request.POST)
     if form.is_valid():
         try:
@@ -798,7 +792,7 @@ def consent_document_add(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.add_consent_document(
-                _actor(request, CONSENT_DOCUMENT_MANAGE, data["site"]), site_code=data["site"], kind=data["kind"],
+                permissions.actor_for(request.user, CONSENT_DOCUMENT_MANAGE, data["site"]), site_code=data["site"], kind=data["kind"],
                 language=data["language"], version=data["version"], ec_approved_on=data["ec_approved_on"],
                 valid_from=data["valid_from"], valid_until=data["valid_until"], file_name=data["file"].name,
                 content=data["file"].read())

@@ -76,11 +76,6 @@ def _units(request: HttpRequest) -> Any:
     return permissions.scope(Unit.objects.select_related("lot", "site"), request.user, PRODUCT_VIEW)
 
 
-def _actor(request: HttpRequest, permission: str, site_code: str = "") -> Any:
-    return permissions.actor_for(request.user, permission, site_code)
-
-
-
 def _has(request: HttpRequest, permission: str, site_code: str | None = "") -> bool:
     return permissions.has_perm(request.user, permission, site_code)
 
@@ -119,7 +114,7 @@ def specifications(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data["file"]
             data = upload.read(services.SPEC_MAX_BYTES + 1)
             ok, spec = attempt(form, lambda: services.load_release_specification(
-                _actor(request, QC_RECORD), data, file_name=upload.name, reason=form.cleaned_data["reason"]))
+                permissions.actor_for(request.user, QC_RECORD, ""), data, file_name=upload.name, reason=form.cleaned_data["reason"]))
             if ok:
                 messages.success(request, _("Specification %(version)s loaded: in force for new lots.") % {
                     "version": spec.version_id})
@@ -154,7 +149,7 @@ def donors(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             ok, donor = attempt(form, lambda: services.register_donor(
-                _actor(request, DONOR_MANAGE), donor_id=data["donor_id"].strip(), age_years=data["age_years"],
+                permissions.actor_for(request.user, DONOR_MANAGE, ""), donor_id=data["donor_id"].strip(), age_years=data["age_years"],
                 assessment_date=data["assessment_date"], history=form.history()))
             if ok:
                 messages.success(request, _("Donor %(id)s registered.") % {"id": donor.donor_id})
@@ -193,7 +188,7 @@ def donor_marker(request: HttpRequest, donor_id: str) -> HttpResponse:
     _guard(request, DONOR_MANAGE)
     form = forms.MarkerForm(request.POST, markers=_marker_choices())
     if form.is_valid():
-        ok, _m = attempt(form, lambda: services.record_donor_marker(_actor(request, DONOR_MANAGE), donor,
+        ok, _m = attempt(form, lambda: services.record_donor_marker(permissions.actor_for(request.user, DONOR_MANAGE, ""), donor,
                                                                       **form.cleaned_data))
         if ok:
             messages.success(request, _("Marker recorded; eligibility judged again."))
@@ -208,7 +203,7 @@ def collection_new(request: HttpRequest, donor_id: str) -> HttpResponse:
     _guard(request, MANUFACTURE_RECORD)
     form = forms.CollectionForm(request.POST)
     if form.is_valid():
-        ok, _c = attempt(form, lambda: services.record_collection(_actor(request, MANUFACTURE_RECORD), donor,
+        ok, _c = attempt(form, lambda: services.record_collection(permissions.actor_for(request.user, MANUFACTURE_RECORD, ""), donor,
                                                                     **form.cleaned_data))
         if ok:
             messages.success(request, _("Collection recorded."))
@@ -224,7 +219,7 @@ def batch_new(request: HttpRequest, donor_id: str, collection: str) -> HttpRespo
     source = get_object_or_404(donor.collections.all(), code=collection)
     form = forms.BatchForm(request.POST)
     if form.is_valid():
-        ok, batch = attempt(form, lambda: services.start_batch(_actor(request, MANUFACTURE_RECORD), source,
+        ok, batch = attempt(form, lambda: services.start_batch(permissions.actor_for(request.user, MANUFACTURE_RECORD, ""), source,
                                                                  **form.cleaned_data))
         if ok:
             return redirect("product_batch", code=batch.code)
@@ -275,7 +270,7 @@ def batch_record(request: HttpRequest, code: str, what: str) -> HttpResponse:
     make, service, name = builders[what]
     form = make()
     if form.is_valid():
-        ok, made = attempt(form, lambda: service(_actor(request, MANUFACTURE_RECORD), batch, **form.cleaned_data))
+        ok, made = attempt(form, lambda: service(permissions.actor_for(request.user, MANUFACTURE_RECORD, ""), batch, **form.cleaned_data))
         if ok:
             messages.success(request, _("Saved."))
             if what == "lot":
@@ -339,7 +334,7 @@ def qc_result(request: HttpRequest, lot_id: str) -> HttpResponse:
     _guard(request, QC_RECORD)
     form = forms.QcResultForm(request.POST, analytes=_analyte_choices())
     if form.is_valid():
-        ok, _r = attempt(form, lambda: services.record_qc_result(_actor(request, QC_RECORD), lot, **form.cleaned_data))
+        ok, _r = attempt(form, lambda: services.record_qc_result(permissions.actor_for(request.user, QC_RECORD, ""), lot, **form.cleaned_data))
         if ok:
             messages.success(request, _("Result recorded."))
             return redirect("product_lot", lot_id=lot.lot_id)
@@ -362,7 +357,7 @@ def qc_correct(request: HttpRequest, lot_id: str, analyte: str) -> HttpResponse:
         data = dict(form.cleaned_data)
         reason, version = data.pop("reason"), data.pop("version")
         try:
-            _saved, voided = services.correct_qc_result(_actor(request, QC_RECORD), result, data,
+            _saved, voided = services.correct_qc_result(permissions.actor_for(request.user, QC_RECORD, ""), result, data,
                                                         expected_version=version, reason=reason)
         except ConflictError as exc:
             context.update(conflict=str(exc), conflict_rows=[
@@ -390,7 +385,7 @@ def close_investigation(request: HttpRequest, lot_id: str, pk: int) -> HttpRespo
     form = forms.CloseInvestigationForm(request.POST)
     if form.is_valid():
         try:
-            services.close_investigation(_actor(request, QC_RECORD), investigation, **form.cleaned_data)
+            services.close_investigation(permissions.actor_for(request.user, QC_RECORD, ""), investigation, **form.cleaned_data)
         except ConflictError as exc:
             messages.error(request, str(exc))
         except ValidationFailed as exc:
@@ -413,7 +408,7 @@ def release(request: HttpRequest, lot_id: str) -> HttpResponse:
     form = forms.ReleaseForm(request.POST)
     if form.is_valid():
         try:
-            services.release_lot(_actor(request, LOT_RELEASE), lot, password=form.cleaned_data["password"],
+            services.release_lot(permissions.actor_for(request.user, LOT_RELEASE, ""), lot, password=form.cleaned_data["password"],
                                  comment=form.cleaned_data["comment"])
         except (SignatureRefused, ValidationFailed) as exc:
             show_errors(form, exc)
@@ -451,7 +446,7 @@ def fill(request: HttpRequest, lot_id: str) -> HttpResponse:
     form = forms.FillForm(request.POST)
     if form.is_valid():
         ok, units = attempt(form, lambda: services.fill_units(
-            _actor(request, UNIT_FILL), lot, count=form.cleaned_data["count"], volume_ml=form.cleaned_data["volume_ml"]))
+            permissions.actor_for(request.user, UNIT_FILL, ""), lot, count=form.cleaned_data["count"], volume_ml=form.cleaned_data["volume_ml"]))
         if ok:
             messages.success(request, _("%(n)s units filled and stored.") % {"n": len(units)})
             return redirect("product_lot", lot_id=lot.lot_id)
@@ -470,7 +465,7 @@ def ship(request: HttpRequest, lot_id: str) -> HttpResponse:
         data = form.cleaned_data
         chosen = [u for u in units if u.unit_id in set(data["units"])]
         ok, shipment = attempt(form, lambda: services.ship_units(
-            _actor(request, CUSTODY_MANUFACTURER), chosen, destination_code=data["destination"],
+            permissions.actor_for(request.user, CUSTODY_MANUFACTURER, ""), chosen, destination_code=data["destination"],
             shipped_at=data["shipped_at"], logger_id=data["logger_id"], max_c=data["max_c"]))
         if ok:
             messages.success(request, _("Shipment %(code)s recorded.") % {"code": shipment.code})
@@ -509,7 +504,7 @@ def shipment_decision(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         ok, _s = attempt(form, lambda: services.decide_shipment(
-            _actor(request, SHIPMENT_DISPOSITION), shipment, decision=data["decision"],
+            permissions.actor_for(request.user, SHIPMENT_DISPOSITION, ""), shipment, decision=data["decision"],
             reason=data["reason"], password=data["password"]))
         if ok:
             messages.success(request, _("QA decision signed."))
@@ -537,7 +532,7 @@ def temperature_log(request: HttpRequest, code: str) -> HttpResponse:
         else:
             data = upload.read()
             ok, _s = attempt(form, lambda: services.import_temperature_log(
-                _actor(request, permission, where), shipment, data, file_name=upload.name))
+                permissions.actor_for(request.user, permission, where), shipment, data, file_name=upload.name))
             if ok:
                 shipment.refresh_from_db()
                 if shipment.has_excursion:
@@ -608,7 +603,7 @@ def custody(request: HttpRequest, unit_id: str) -> HttpResponse:
     state = state_of(services.ledger(unit))
     form = forms.CustodyForm(request.POST, zone=_unit_zone(unit), allowed=list(state.allowed))
     if form.is_valid():
-        ok, _e = attempt(form, lambda: services.record_custody(_actor(request, permission, site), unit,
+        ok, _e = attempt(form, lambda: services.record_custody(permissions.actor_for(request.user, permission, site), unit,
                                                                  **form.cleaned_data))
         if ok:
             messages.success(request, _("Custody event recorded."))
@@ -624,7 +619,7 @@ def allocate(request: HttpRequest, unit_id: str) -> HttpResponse:
     form = forms.AllocationForm(request.POST)
     if form.is_valid():
         site = unit.site.code if unit.site else ""
-        ok, allocation = attempt(form, lambda: services.allocate_unit(_actor(request, ALLOCATE, site), unit,
+        ok, allocation = attempt(form, lambda: services.allocate_unit(permissions.actor_for(request.user, ALLOCATE, site), unit,
                                                                         **form.cleaned_data))
         if ok:
             messages.success(request, _("Unit allocated to %(subject)s: draw %(ml).2f mL.") % {
@@ -645,7 +640,7 @@ def cancel_allocation(request: HttpRequest, unit_id: str) -> HttpResponse:
         form.is_valid()
         form.add_error(None, _("The unit is not allocated."))
     elif form.is_valid():
-        ok, _a = attempt(form, lambda: services.cancel_allocation(_actor(request, ALLOCATE, site), allocation,
+        ok, _a = attempt(form, lambda: services.cancel_allocation(permissions.actor_for(request.user, ALLOCATE, site), allocation,
                                                                     reason=form.cleaned_data["reason"]))
         if ok:
             messages.success(request, _("Allocation cancelled; print the label again (without the recipient)."))
@@ -690,7 +685,7 @@ def bedside(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         _guard(request, BEDSIDE, data["site"])
         ok, check = attempt(form, lambda: services.bedside_check(
-            _actor(request, BEDSIDE, data["site"]), site_code=data["site"], scanned_unit=data["scanned_unit"],
+            permissions.actor_for(request.user, BEDSIDE, data["site"]), site_code=data["site"], scanned_unit=data["scanned_unit"],
             scanned_subject=data["scanned_subject"]))
         if ok:
             return redirect("product_bedside_check", pk=check.pk)
@@ -727,7 +722,7 @@ def bedside_check(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.AdministrationForm(request.POST, zone=check.site.timezone)
     if form.is_valid():
         ok, _a = attempt(form, lambda: services.record_administration(
-            _actor(request, BEDSIDE, check.site.code), check, **form.cleaned_data))
+            permissions.actor_for(request.user, BEDSIDE, check.site.code), check, **form.cleaned_data))
         if ok:
             messages.success(request, _("Administration recorded."))
             return redirect("product_chain", unit_id=check.allocation.unit.unit_id if check.allocation else "")
@@ -744,7 +739,7 @@ def recalls(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _guard(request, RECALL_START)
         if form.is_valid():
-            ok, recall = attempt(form, lambda: services.start_recall(_actor(request, RECALL_START), **form.cleaned_data))
+            ok, recall = attempt(form, lambda: services.start_recall(permissions.actor_for(request.user, RECALL_START, ""), **form.cleaned_data))
             if ok:
                 messages.warning(request, _("Recall %(code)s started; the investigators are being notified.") % {
                     "code": recall.code})

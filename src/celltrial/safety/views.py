@@ -61,15 +61,6 @@ def _has(request: HttpRequest, permission: str, site_code: str | None = "") -> b
     return permissions.has_perm(request.user, permission, site_code)
 
 
-def _actor(request: HttpRequest, permission: str, site_code: str = "") -> Any:
-    try:
-        return permissions.actor_for(request.user, permission, site_code)
-    except Exception as exc:
-        raise PermissionDenied(permission) from exc
-
-
-
-
 def _attempt(form: Any, action: Any) -> tuple[bool, Any]:
     # Safety pages show a stale save on the form itself (their records carry no side-by-side conflict view).
     return attempt(form, action, conflict_on_form=True)
@@ -194,7 +185,7 @@ def ae_new(request: HttpRequest, participant_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.values()
         permission = AE_ASSESS if is_investigator else AE_ENTER
-        ok, ae = _attempt(form, lambda: services.report_ae(_actor(request, permission, child.site.code), child, **{
+        ok, ae = _attempt(form, lambda: services.report_ae(permissions.actor_for(request.user, permission, child.site.code), child, **{
             k: v for k, v in values.items() if v not in (None, "") or k in ("grade",)}))
         if ok:
             messages.success(request, _("Adverse event %(n)s recorded.") % {"n": ae.number})
@@ -260,7 +251,7 @@ def ae_assess(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         ok, _saved = _attempt(form, lambda: services.assess_ae(
-            _actor(request, AE_ASSESS, ae.site.code), ae, grade=int(data["grade"]) if data["grade"] else None,
+            permissions.actor_for(request.user, AE_ASSESS, ae.site.code), ae, grade=int(data["grade"]) if data["grade"] else None,
             seriousness=data["seriousness"], causality_investigator=data["causality_investigator"],
             expected_version=int(request.POST.get("version", ae.version)), reason=data["reason"]))
         if ok:
@@ -277,7 +268,7 @@ def ae_sponsor(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         ok, _saved = _attempt(form, lambda: services.sponsor_assess(
-            _actor(request, SPONSOR_ASSESS, ae.site.code), ae, causality_sponsor=data["causality_sponsor"] or "",
+            permissions.actor_for(request.user, SPONSOR_ASSESS, ae.site.code), ae, causality_sponsor=data["causality_sponsor"] or "",
             sponsor_aware_on=data["sponsor_aware_on"], upgraded_on=data["upgraded_on"],
             expected_version=int(request.POST.get("version", ae.version)), reason=data["reason"]))
         if ok:
@@ -305,7 +296,7 @@ def ae_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         changes = {k: v for k, v in values.items() if v != getattr(ae, k, None) and not (v in ("", None, [])
                                                                                          and getattr(ae, k, None) in ("", None, []))}
         ok, _saved = _attempt(form, lambda: services.record_follow_up(
-            _actor(request, AE_ENTER, ae.site.code), ae, changes, expected_version=int(request.POST.get("version", ae.version)),
+            permissions.actor_for(request.user, AE_ENTER, ae.site.code), ae, changes, expected_version=int(request.POST.get("version", ae.version)),
             reason=reason, received_on=received_on))
         if ok:
             messages.success(request, _("Follow-up recorded as a new version."))
@@ -327,7 +318,7 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         ok, _saved = _attempt(form, lambda: services.record_submission(
-            _actor(request, permission, site), obligation, submitted_at=data["submitted_at"],
+            permissions.actor_for(request.user, permission, site), obligation, submitted_at=data["submitted_at"],
             recipient=data["recipient"], reference=data["reference"]))
         if ok:
             messages.success(request, _("Submission recorded; the obligation is met."))
@@ -381,7 +372,7 @@ def dlt_decide(request: HttpRequest, participant_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         ok, _saved = _attempt(form, lambda: services.decide_dlt(
-            _actor(request, DLT_DECIDE, child.site.code), adjudication, decision=data["decision"],
+            permissions.actor_for(request.user, DLT_DECIDE, child.site.code), adjudication, decision=data["decision"],
             criteria_met=data["criteria_met"], dlt_aes=[int(n) for n in data["dlt_aes"]], comment=data["comment"],
             password=data["password"]))
         if ok:
@@ -403,7 +394,7 @@ def dlt_confirm(request: HttpRequest, participant_id: int) -> HttpResponse:
     adjudication = state.adjudication
     if form.is_valid():
         ok, _saved = _attempt(form, lambda: services.confirm_dlt(
-            _actor(request, DLT_CONFIRM, child.site.code), adjudication, password=form.cleaned_data["password"],
+            permissions.actor_for(request.user, DLT_CONFIRM, child.site.code), adjudication, password=form.cleaned_data["password"],
             comment=form.cleaned_data["comment"]))
         if ok:
             messages.success(request, _("DLT adjudication confirmed."))
@@ -427,7 +418,7 @@ def other_risk(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(OTHER_RISK_RECORD)
     form = forms.OtherRiskForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        ok, _info = _attempt(form, lambda: services.record_other_risk(_actor(request, OTHER_RISK_RECORD),
+        ok, _info = _attempt(form, lambda: services.record_other_risk(permissions.actor_for(request.user, OTHER_RISK_RECORD, ""),
                                                                       **form.cleaned_data))
         if ok:
             messages.success(request, _("Recorded; its 15-day clock is running."))
@@ -441,7 +432,7 @@ def rsi(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(RSI_MANAGE)
     form = forms.RsiForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        ok, _rsi = _attempt(form, lambda: services.add_rsi_version(_actor(request, RSI_MANAGE), **form.cleaned_data))
+        ok, _rsi = _attempt(form, lambda: services.add_rsi_version(permissions.actor_for(request.user, RSI_MANAGE, ""), **form.cleaned_data))
         if ok:
             messages.success(request, _("RSI version added."))
             return redirect("safety_rsi")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -58,12 +57,6 @@ def _run(request: HttpRequest, call: Any) -> Any:
     except QualityRefused as exc:
         return JsonResponse({"detail": [{"loc": ["body"], "msg": str(exc), "type": exc.code}]}, status=422,
                             json_dumps_params={"ensure_ascii": False})
-
-
-def _actor(request: HttpRequest, permission: str, site_code: str) -> Any:
-    if not permissions.has_perm(request.user, permission, site_code):
-        raise PermissionDenied(permission)
-    return permissions.actor_for(request.user, permission, site_code)
 
 
 def _participant(request: HttpRequest, pk: Any) -> Any:
@@ -266,7 +259,7 @@ def query_get(request: HttpRequest, quality_query_id: IntKey) -> Any:
 def query_raise(request: HttpRequest, body: RaiseIn) -> Any:
     def call() -> Any:
         child = _participant(request, body.participant_id)
-        actor = _actor(request, QUERY_RAISE, child.site.code)
+        actor = permissions.actor_for(request.user, QUERY_RAISE, child.site.code)
         return services.raise_query(actor, services.Target(child, body.visit, body.form, body.repeat, body.field,
                                                            body.target, body.target_pk), text=body.text)
 
@@ -277,7 +270,7 @@ def query_raise(request: HttpRequest, body: RaiseIn) -> Any:
              summary="Answer an open query")
 def query_answer(request: HttpRequest, quality_query_id: IntKey, body: AnswerIn) -> Any:
     query = _query(request, quality_query_id)
-    return _run(request, lambda: services.answer_query(_actor(request, QUERY_ANSWER, query.site.code), query,
+    return _run(request, lambda: services.answer_query(permissions.actor_for(request.user, QUERY_ANSWER, query.site.code), query,
                                                        answer=body.answer, expected_version=body.version))
 
 
@@ -285,7 +278,7 @@ def query_answer(request: HttpRequest, quality_query_id: IntKey, body: AnswerIn)
              summary="Close an open or answered query")
 def query_close(request: HttpRequest, quality_query_id: IntKey, body: NoteIn) -> Any:
     query = _query(request, quality_query_id)
-    return _run(request, lambda: services.close_query(_actor(request, QUERY_CLOSE, query.site.code), query,
+    return _run(request, lambda: services.close_query(permissions.actor_for(request.user, QUERY_CLOSE, query.site.code), query,
                                                       note=body.note, expected_version=body.version))
 
 
@@ -293,7 +286,7 @@ def query_close(request: HttpRequest, quality_query_id: IntKey, body: NoteIn) ->
              summary="Re-open a closed query or send an answer back")
 def query_reopen(request: HttpRequest, quality_query_id: IntKey, body: NoteIn) -> Any:
     query = _query(request, quality_query_id)
-    return _run(request, lambda: services.reopen_query(_actor(request, QUERY_CLOSE, query.site.code), query,
+    return _run(request, lambda: services.reopen_query(permissions.actor_for(request.user, QUERY_CLOSE, query.site.code), query,
                                                        note=body.note, expected_version=body.version))
 
 
@@ -305,7 +298,7 @@ def query_reopen(request: HttpRequest, quality_query_id: IntKey, body: NoteIn) -
 def sdv(request: HttpRequest, body: SdvIn) -> Any:
     def call() -> Any:
         child = _participant(request, body.participant_id)
-        return services.mark_sdv(_actor(request, SDV_MARK, child.site.code), child, visit=body.visit,
+        return services.mark_sdv(permissions.actor_for(request.user, SDV_MARK, child.site.code), child, visit=body.visit,
                                  form=body.form, repeat=body.repeat)
 
     return _run(request, call)
@@ -329,7 +322,7 @@ def lock_place(request: HttpRequest, body: LockIn) -> Any:
             if body.participant_id is None:
                 raise ValidationFailed({"participant_id": ["Name the participant."]})
             child = _participant(request, body.participant_id)
-        actor = _actor(request, LOCK_MANAGE, child.site.code if child is not None else "")
+        actor = permissions.actor_for(request.user, LOCK_MANAGE, child.site.code if child is not None else "")
         return services.place_hold(actor, services.HoldScope(body.level, child, body.visit, body.form),
                                    kind=body.kind, reason=body.reason)
 
@@ -340,7 +333,7 @@ def lock_place(request: HttpRequest, body: LockIn) -> Any:
              summary="Unfreeze or unlock, with a reason")
 def lock_release(request: HttpRequest, quality_lock_id: IntKey, body: ReleaseIn) -> Any:
     hold = get_object_or_404(permissions.scope(Lock.objects.all(), request.user, LOCK_MANAGE), pk=quality_lock_id)
-    return _run(request, lambda: services.release_hold(_actor(request, LOCK_MANAGE, hold.audit_site_code()), hold,
+    return _run(request, lambda: services.release_hold(permissions.actor_for(request.user, LOCK_MANAGE, hold.audit_site_code()), hold,
                                                        reason=body.reason, expected_version=body.version))
 
 
@@ -349,7 +342,7 @@ def lock_release(request: HttpRequest, quality_lock_id: IntKey, body: ReleaseIn)
 def casebook_sign(request: HttpRequest, participant_id: IntKey, body: SignIn) -> Any:
     def call() -> Any:
         child = _participant(request, participant_id)
-        return services.sign_casebook(_actor(request, CASEBOOK_SIGN, child.site.code), child,
+        return services.sign_casebook(permissions.actor_for(request.user, CASEBOOK_SIGN, child.site.code), child,
                                       password=body.password, meaning=body.meaning, comment=body.comment)
 
     return _run(request, call)

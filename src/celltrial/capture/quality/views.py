@@ -68,12 +68,6 @@ def form_url(participant_pk: int, visit: str, form: str, repeat: int) -> str:
         return ""
 
 
-def _actor(request: HttpRequest, permission: str, site_code: str) -> Any:
-    if not permissions.has_perm(request.user, permission, site_code):
-        raise PermissionDenied(permission)
-    return permissions.actor_for(request.user, permission, site_code)
-
-
 def _participant(request: HttpRequest, pk: Any) -> Any:
     participant = records.participant(pk)
     if participant is None or not permissions.has_perm(request.user, QUALITY_VIEW, participant.site.code):
@@ -188,7 +182,7 @@ def query_raise(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("No participant has that subject ID or screening number."))
         return redirect("quality_queries")
     try:
-        actor = _actor(request, QUERY_RAISE, participant.site.code)
+        actor = permissions.actor_for(request.user, QUERY_RAISE, participant.site.code)
         target = services.Target(participant, visit=request.POST.get("visit", "").strip()[:40],
                                  form=request.POST.get("form", "").strip()[:100],
                                  repeat=_repeat(request.POST.get("repeat", "1")),
@@ -205,7 +199,7 @@ def query_raise(request: HttpRequest) -> HttpResponse:
 def _transition(request: HttpRequest, pk: int, permission: str, act: Any, text_name: str) -> HttpResponse:
     query = _query(request, pk)
     try:
-        actor = _actor(request, permission, query.site.code)
+        actor = permissions.actor_for(request.user, permission, query.site.code)
         act(actor, query, request.POST.get(text_name, ""), _version(request))
     except (InputError, AccessDenied, ConflictError) as exc:
         _refused(request, exc)
@@ -268,7 +262,7 @@ def participant(request: HttpRequest, pk: int) -> HttpResponse:
 def sdv_mark(request: HttpRequest, pk: int) -> HttpResponse:
     child = _participant(request, pk)
     try:
-        actor = _actor(request, SDV_MARK, child.site.code)
+        actor = permissions.actor_for(request.user, SDV_MARK, child.site.code)
         services.mark_sdv(actor, child, visit=request.POST.get("visit", "")[:40],
                           form=request.POST.get("form", "")[:100], repeat=_repeat(request.POST.get("repeat", "1")))
     except (InputError, AccessDenied, ConflictError) as exc:
@@ -283,7 +277,7 @@ def sdv_mark(request: HttpRequest, pk: int) -> HttpResponse:
 def casebook_sign(request: HttpRequest, pk: int) -> HttpResponse:
     child = _participant(request, pk)
     try:
-        actor = _actor(request, CASEBOOK_SIGN, child.site.code)
+        actor = permissions.actor_for(request.user, CASEBOOK_SIGN, child.site.code)
         services.sign_casebook(actor, child, password=request.POST.get("password", ""),
                                meaning=request.POST.get("meaning", "approved"),
                                comment=request.POST.get("comment", ""))
@@ -326,7 +320,7 @@ def lock_place(request: HttpRequest) -> HttpResponse:
             return redirect("quality_locks")
     site_code = child.site.code if child is not None else ""
     try:
-        actor = _actor(request, LOCK_MANAGE, site_code)
+        actor = permissions.actor_for(request.user, LOCK_MANAGE, site_code)
         services.place_hold(actor, services.HoldScope(level, child, request.POST.get("visit", "").strip(),
                                                       request.POST.get("form", "").strip()),
                             kind=request.POST.get("kind", ""), reason=request.POST.get("reason", ""))
@@ -346,7 +340,7 @@ def lock_place(request: HttpRequest) -> HttpResponse:
 def lock_release(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_object_or_404(permissions.scope(Lock.objects.all(), request.user, LOCK_MANAGE), pk=pk)
     try:
-        actor = _actor(request, LOCK_MANAGE, hold.audit_site_code())
+        actor = permissions.actor_for(request.user, LOCK_MANAGE, hold.audit_site_code())
         services.release_hold(actor, hold, reason=request.POST.get("reason", ""), expected_version=_version(request))
     except (InputError, AccessDenied, ConflictError) as exc:
         _refused(request, exc)
