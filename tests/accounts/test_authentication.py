@@ -110,3 +110,22 @@ def test_unknown_permissions_are_denied(users, permission):
     from celltrial.accounts import permissions
 
     assert not any(permissions.has_perm(u, permission) for u in users.values())
+
+
+@override_settings(CELLTRIAL_IDLE_TIMEOUT_SECONDS=900)
+def test_activity_is_recorded_once_a_minute_not_on_every_request(client, users, monkeypatch):
+    """A page view within a minute of the last recorded activity writes no session and sends no cookie;
+    a view a minute later records it, so an active user is never logged out early by more than that."""
+    client.force_login(users["coordinator"])
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    first = client.get(reverse("home"))
+    assert first.status_code == 200 and "sessionid" in first.cookies  # the first activity is recorded
+    monkeypatch.setattr(time, "time", lambda: now + 30)
+    quiet = client.get(reverse("home"))
+    assert quiet.status_code == 200 and "sessionid" not in quiet.cookies
+    monkeypatch.setattr(time, "time", lambda: now + 61)
+    again = client.get(reverse("home"))
+    assert again.status_code == 200 and "sessionid" in again.cookies
+    monkeypatch.setattr(time, "time", lambda: now + 61 + 899)  # 899 s idle since the last recorded activity
+    assert client.get(reverse("home")).status_code == 200

@@ -1,4 +1,10 @@
-"""Idle session timeout: a session unused for longer than the limit is logged out (and audited)."""
+"""Idle session timeout: a session unused for longer than the limit is logged out (and audited).
+
+The last activity is written to the session when it has moved on by a tenth of the limit (at most a
+minute), not on every request: a write on every request was a database write per page, icon and poll,
+and every answer re-sent the session cookie, so a late answer for a page the previous person opened
+could put their session back after a switch of user. The timeout is at most that step early, never late.
+"""
 
 from __future__ import annotations
 
@@ -32,5 +38,7 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 query = urlencode({"timeout": "1", "next": request.get_full_path()})
                 return redirect(f"{reverse('login')}?{query}")
-            request.session[LAST_SEEN] = now
+            step = min(60.0, settings.CELLTRIAL_IDLE_TIMEOUT_SECONDS / 10)
+            if last is None or now - float(last) >= step:
+                request.session[LAST_SEEN] = now
         return self.get_response(request)
